@@ -1,0 +1,1 @@
+"""Domain rules and use cases in plain Python (no web, database or queue imports)."""

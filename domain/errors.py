@@ -1,0 +1,32 @@
+"""Errors the domain raises; the HTTP layer maps each class to one status code."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ValidationFailed(DomainError):
+    """Input breaks a rule; `errors` maps each field to its messages (rendered as 422)."""
+
+    def __init__(self, errors: dict[str, list[str]], message: str = "Validation failed") -> None:
+        super().__init__(message)
+        # Copied so a caller that keeps adding to its own dict cannot change a raised error.
+        self.errors = {field: list(messages) for field, messages in errors.items()}
+
+    def __str__(self) -> str:
+        details = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in self.errors.items())
+        return f"{self.message}: {details}" if details else self.message
+
+
+class NotFound(DomainError):
+    """The record asked for does not exist (rendered as 404)."""
+
+
+class Conflict(ValidationFailed):
+    """A value that must be unique is already used, e.g. a national_id (still a 422 with the field)."""

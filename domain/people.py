@@ -1,0 +1,176 @@
+"""Use cases for people: create, update, upsert, delete, restore, and the view the API and events share.
+
+Functions take a unit of work (`uow`) with repositories; they never commit.
+"""
+
+import uuid
+from datetime import UTC, date, datetime
+
+from domain import catalogs
+from domain.errors import Conflict, NotFound, ValidationFailed
+from domain.identity import age, check_person_identity, information_percentage, parse_curp
+
+DUPLICATE = "Ya existe una persona con esta CURP / A person with this national_id already exists"
+IDENTITY_FIELDS = ("national_id", "birthdate", "gender", "entity_of_birth", "state_id")
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _check_references(uow, data: dict) -> None:
+    """Catalog ids and the group must exist: a dangling reference is the client's 422."""
+    errors = {}
+    for field, finder in (
+        ("nationality_id", lambda v: catalogs.by_id(catalogs.NATIONALITIES, v)),
+        ("state_id", catalogs.state_by_id),
+        ("marital_status_id", lambda v: catalogs.by_id(catalogs.MARITAL_STATUSES, v)),
+        ("people_group_id", uow.people_groups.get),
+    ):
+        value = data.get(field)
+        if value is not None and finder(value) is None:
+            errors[field] = [f"No existe / Unknown {field}: {value}"]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def get_person(uow, person_id: str):
+    person = uow.people.get(person_id)
+    if person is None:
+        raise NotFound("Person not found")
+    return person
+
+
+def create_person(uow, data: dict, ignore_curp_validation: bool = False):
+    """Create a person after the identity rules; records `person_register`."""
+    data = check_person_identity(data, ignore_curp_validation, _today())
+    _check_references(uow, data)
+    if uow.people.national_id_taken(data["national_id"]):
+        raise Conflict({"national_id": [DUPLICATE]})
+    person = uow.people.new(id=str(uuid.uuid4()), active_national_id=data["national_id"], **data)
+    uow.flush()
+    uow.events.record("person_register", "person", person.id, view(uow, person))
+    return person
+
+
+def create_from_curp(uow, curp: str, registry=None):
+    """Create a person from a CURP alone; names come from the registry provider when there is one."""
+    info = parse_curp(curp, _today())
+    names = registry.lookup(info.curp) if registry is not None else {}
+    fields = {k: names.get(k) or "" for k in ("name", "first_lastname", "second_lastname")}
+    return create_person(uow, {"national_id": info.curp, **fields})
+
+
+def update_person(uow, person, changes: dict, ignore_curp_validation: bool = False):
+    """Partial update: only the fields sent change; identity is checked on the resulting person."""
+    if "national_id" in changes and changes["national_id"] != person.national_id:
+        # A new CURP derives its own fields again, unless the request sends them.
+        merged = {f: changes.get(f) for f in IDENTITY_FIELDS} | {"tax_id": changes.get("tax_id")}
+    else:
+        merged = {f: changes.get(f, getattr(person, f)) for f in IDENTITY_FIELDS}
+        merged["tax_id"] = changes.get("tax_id")
+        if not ignore_curp_validation and not _identity_touched(changes):
+            ignore_curp_validation = True  # stored identity was checked when saved; do not re-judge it
+    checked = check_person_identity(merged, ignore_curp_validation, _today())
+    result = dict(changes)
+    for field in IDENTITY_FIELDS:
+        if field in changes or checked.get(field) != getattr(person, field):
+            result[field] = checked.get(field)
+    if changes.get("tax_id") is not None:
+        result["tax_id"] = checked["tax_id"]
+    _check_references(uow, result)
+    national_id = result.get("national_id", person.national_id)
+    if national_id != person.national_id and uow.people.national_id_taken(national_id, except_id=person.id):
+        raise Conflict({"national_id": [DUPLICATE]})
+    for field, value in result.items():
+        setattr(person, field, value)
+    person.active_national_id = person.national_id
+    uow.flush()
+    return person
+
+
+def _identity_touched(changes: dict) -> bool:
+    return any(f in changes for f in IDENTITY_FIELDS)
+
+
+def upsert_by_national_id(uow, data: dict, ignore_curp_validation: bool = False):
+    """Update the living person with this national_id, or create one; returns (person, created)."""
+    nid = str(data["national_id"]).strip().upper()
+    existing = uow.people.by_national_id(nid)
+    if existing is None:
+        return create_person(uow, data, ignore_curp_validation), True
+    changes = {k: v for k, v in data.items() if k != "national_id"}
+    return update_person(uow, existing, changes, ignore_curp_validation), False
+
+
+def delete_person(uow, person) -> None:
+    """Soft delete: the person leaves lists and lookups and frees its national_id."""
+    person.deleted_at = datetime.now(UTC).replace(tzinfo=None)
+    person.active_national_id = None
+    uow.flush()
+
+
+def restore_person(uow, person_id: str):
+    """Bring a soft-deleted person back; records `person_restore`."""
+    person = uow.people.get_any(person_id)
+    if person is None:
+        raise NotFound("Person not found")
+    if person.deleted_at is None:
+        raise ValidationFailed({"id": ["La persona no está eliminada / The person is not deleted"]})
+    if uow.people.national_id_taken(person.national_id):
+        raise Conflict({"national_id": [DUPLICATE]})
+    person.deleted_at = None
+    person.active_national_id = person.national_id
+    uow.flush()
+    uow.events.record("person_restore", "person", person.id, view(uow, person))
+    return person
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _catalog(entry, with_country: bool) -> dict | None:
+    if entry is None:
+        return None
+    out = {"id": entry.id, "code": entry.code, "name": entry.name}
+    if with_country:
+        out["country"] = entry.country
+    return out | {"created_at": None, "updated_at": None}
+
+
+PERSON_FIELDS = (
+    "id", "national_id", "name", "first_lastname", "second_lastname", "gender", "tax_id", "nationality_id",
+    "state_id", "entity_of_birth", "external_ref_id", "facetec_ref_id", "marital_status_id", "people_group_id",
+    "extra_data", "temporary_ref_id",
+)
+
+
+def view(uow, person, flags: dict | None = None) -> dict:
+    """The person as the API shows it (and events carry it), computed fields included."""
+    if flags is None:
+        flags = uow.people.profile_flags([person.id])[person.id]
+    out = {f: getattr(person, f) for f in PERSON_FIELDS}
+    born = person.birthdate
+    out["birthdate"] = None if born is None else f"{born.isoformat()}T00:00:00Z"
+    out["biometrics"] = person.biometrics_summary
+    out["addresses_similarity"] = person.addresses_similarity
+    out["created_at"] = _iso(person.created_at)
+    out["updated_at"] = _iso(person.updated_at)
+    out["age"] = age(born, _today())
+    out["information_percentage"] = information_percentage(person, flags)
+    out["marital_status"] = _catalog(catalogs.by_id(catalogs.MARITAL_STATUSES, person.marital_status_id), False)
+    out["nationality"] = _catalog(catalogs.by_id(catalogs.NATIONALITIES, person.nationality_id), True)
+    out["state"] = _catalog(catalogs.state_by_id(person.state_id), True)
+    return out
+
+
+def views(uow, people: list) -> list[dict]:
+    """Views of many people with one profile query per child table, not per person."""
+    flags = uow.people.profile_flags([p.id for p in people])
+    return [view(uow, p, flags[p.id]) for p in people]
+
+
+def detail(uow, person) -> dict:
+    """The view plus the person's addresses, contact data and references."""
+    return view(uow, person) | uow.people.related(person.id)

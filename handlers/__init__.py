@@ -1,0 +1,1 @@
+"""Thin HTTP adapters: one module per resource, named by the spec's x-openapi-router-controller."""

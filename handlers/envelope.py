@@ -1,0 +1,31 @@
+"""The response shapes of API-MAP.md: the success envelope and the paginator."""
+
+from urllib.parse import urlencode
+
+from flask import request
+
+
+def envelope(result) -> dict:
+    return {"success": True, "result": result}
+
+
+def _page_url(page: int) -> str:
+    args = request.args.to_dict()
+    args["page"] = page
+    return f"{request.base_url}?{urlencode(args)}"
+
+
+def paginated(page, items: list) -> dict:
+    """The seed's paginator for one page; `from`/`to` are 1-based positions, null when empty."""
+    first = (page.page - 1) * page.per_page
+    return envelope(
+        {
+            "current_page": page.page,
+            "data": items,
+            "from": first + 1 if items else None,
+            "to": first + len(items) if items else None,
+            "per_page": page.per_page,
+            "next_page_url": _page_url(page.page + 1) if page.has_next else None,
+            "prev_page_url": _page_url(page.page - 1) if page.page > 1 else None,
+        }
+    )

@@ -1,0 +1,89 @@
+"""The one table that turns every error into the envelope of API-MAP.md."""
+
+import logging
+
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionResponse
+from marshmallow import ValidationError as SchemaError
+from starlette.exceptions import HTTPException
+
+from domain.errors import NotFound, ValidationFailed
+
+log = logging.getLogger("personas.errors")
+
+MESSAGES = {
+    400: "Bad request",
+    403: "Failed authorization",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Validation failed",
+    500: "Internal server error",
+    501: "Not implemented",
+}
+
+
+class FieldErrors(ProblemException):
+    """A request body that breaks the spec's schema: 422 with the field map."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(status=422, title="Unprocessable Entity", detail="Validation failed")
+        self.errors = errors
+
+
+class PayloadTooLarge(ProblemException):
+    def __init__(self, detail: str = "Payload too large"):
+        super().__init__(status=413, title="Payload Too Large", detail=detail)
+
+
+def error_response(status: int, error, headers: dict | None = None) -> ConnexionResponse:
+    import orjson
+
+    body = orjson.dumps({"success": False, "code": status, "error": error})
+    return ConnexionResponse(status_code=status, body=body, mimetype="application/json", headers=headers or {})
+
+
+def _problem(_request, exc: ProblemException):
+    status = exc.status
+    if status == 401:
+        # The seed answers every credential problem with 403 and this wording.
+        status = 403
+    if isinstance(exc, FieldErrors):
+        return error_response(422, exc.errors)
+    if status in (403, 404, 405, 501) or not exc.detail:
+        return error_response(status, MESSAGES.get(status, exc.title or "Error"), dict(exc.headers or {}))
+    return error_response(status, str(exc.detail))
+
+
+def _http(_request, exc: HTTPException):
+    status = exc.status_code
+    return error_response(status, MESSAGES.get(status, str(exc.detail)), dict(exc.headers or {}))
+
+
+def _validation(_request, exc: ValidationFailed):
+    return error_response(422, exc.errors)
+
+
+def _schema(_request, exc: SchemaError):
+    messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+    return error_response(422, messages)
+
+
+def _not_found(_request, exc: NotFound):
+    return error_response(404, exc.message or MESSAGES[404])
+
+
+def _unexpected(request, exc: Exception):
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, MESSAGES[500])
+
+
+def register(app) -> None:
+    app.add_error_handler(ProblemException, _problem)
+    app.add_error_handler(HTTPException, _http)
+    app.add_error_handler(ValidationFailed, _validation)
+    app.add_error_handler(SchemaError, _schema)
+    app.add_error_handler(NotFound, _not_found)
+    app.add_error_handler(Exception, _unexpected)

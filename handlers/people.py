@@ -1,0 +1,112 @@
+"""People: CRUD, soft delete and restore, lookups, upsert by national id, history."""
+
+from domain import people
+from domain.errors import NotFound
+from handlers.envelope import envelope, paginated
+from handlers.runtime import unit_of_work
+from handlers.schemas.people import history_out, load_person
+
+
+def list_people(page=1, per_page=20, people_group_id=None):
+    with unit_of_work() as uow:
+        result = uow.people.page(page, per_page, people_group_id)
+        return paginated(result, people.views(uow, result.items))
+
+
+def create_person(body):
+    data, ignore = load_person(body)
+    with unit_of_work() as uow:
+        person = people.create_person(uow, data, ignore)
+        result = people.view(uow, person)
+        uow.commit()
+    return envelope(result), 201
+
+
+def get_person(id):
+    with unit_of_work() as uow:
+        return envelope(people.view(uow, people.get_person(uow, id)))
+
+
+def update_person(id, body):
+    data, ignore = load_person(body)
+    with unit_of_work() as uow:
+        person = people.update_person(uow, people.get_person(uow, id), data, ignore)
+        result = people.view(uow, person)
+        uow.commit()
+    return envelope(result)
+
+
+def delete_person(id):
+    with unit_of_work() as uow:
+        people.delete_person(uow, people.get_person(uow, id))
+        uow.commit()
+    return envelope({"id": id})
+
+
+def restore_person(id):
+    with unit_of_work() as uow:
+        person = people.restore_person(uow, id)
+        result = people.view(uow, person)
+        uow.commit()
+    return envelope(result)
+
+
+def get_person_history(id, page=1, per_page=20):
+    with unit_of_work() as uow:
+        if uow.people.get_any(id) is None:
+            raise NotFound("Person not found")
+        result = uow.people.history(id, page, per_page)
+        return paginated(result, history_out.dump(result.items, many=True))
+
+
+def search_people_by_ids(body):
+    with unit_of_work() as uow:
+        return envelope(people.views(uow, uow.people.by_ids(body["ids"])))
+
+
+def search_people_by_external_ids(body):
+    with unit_of_work() as uow:
+        return envelope(people.views(uow, uow.people.by_external_ids(body["external_ref_id"])))
+
+
+def create_person_from_curp(body):
+    with unit_of_work() as uow:
+        person = people.create_from_curp(uow, body["curp"])
+        result = people.view(uow, person)
+        uow.commit()
+    return envelope(result), 201
+
+
+def _found(person):
+    if person is None:
+        raise NotFound("Person not found")
+    return person
+
+
+def get_person_by_external_id(external_id):
+    with unit_of_work() as uow:
+        return envelope(people.view(uow, _found(uow.people.by_external_id(external_id))))
+
+
+def get_person_by_external_id_alt(externalId):  # noqa: N803 - the seed's parameter name
+    return get_person_by_external_id(externalId)
+
+
+def get_person_by_facetec_id(facetec_id):
+    with unit_of_work() as uow:
+        return envelope(people.view(uow, _found(uow.people.by_facetec_id(facetec_id))))
+
+
+def get_person_by_national_id(national_id):
+    with unit_of_work() as uow:
+        person = _found(uow.people.by_national_id(national_id.strip().upper()))
+        return envelope(people.detail(uow, person))
+
+
+def upsert_person_by_national_id(body):
+    data, ignore = load_person(body)
+    with unit_of_work() as uow:
+        person, created = people.upsert_by_national_id(uow, data, ignore)
+        result = people.detail(uow, person)
+        uow.commit()
+    return envelope(result), 201 if created else 200

@@ -1,0 +1,1 @@
+"""Repositories: the queries of each resource, behind methods the domain can call."""

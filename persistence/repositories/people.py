@@ -1,0 +1,89 @@
+"""People queries. Deleted people are invisible to every lookup but `get_any`."""
+
+from sqlalchemy import select
+
+from persistence.models.history import HistoryEntry
+from persistence.models.people import Person
+from persistence.repositories.paging import page_of
+
+# Child tables that count towards a person's profile completeness; later resources register here.
+PROFILE_TABLES: dict[str, object] = {}
+# Embedded lists of `GET /people/national-id/{id}`; empty until those resources exist.
+RELATED_LOADERS: dict[str, object] = {
+    "addresses": lambda session, person_id: [],
+    "contact_data": lambda session, person_id: [],
+    "references": lambda session, person_id: [],
+}
+
+
+class PeopleRepository:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, person: Person) -> Person:
+        self.session.add(person)
+        return person
+
+    def new(self, **fields) -> Person:
+        return self.add(Person(**fields))
+
+    def _alive(self):
+        return select(Person).where(Person.deleted_at.is_(None))
+
+    def get(self, person_id: str) -> Person | None:
+        person = self.session.get(Person, person_id)
+        return person if person is not None and person.deleted_at is None else None
+
+    def get_any(self, person_id: str) -> Person | None:
+        return self.session.get(Person, person_id)
+
+    def by_national_id(self, national_id: str) -> Person | None:
+        return self.session.scalars(select(Person).where(Person.active_national_id == national_id)).first()
+
+    def national_id_taken(self, national_id: str, except_id: str | None = None) -> bool:
+        stmt = select(Person.id).where(Person.active_national_id == national_id)
+        if except_id:
+            stmt = stmt.where(Person.id != except_id)
+        return self.session.scalars(stmt).first() is not None
+
+    def by_external_id(self, external_id: str) -> Person | None:
+        stmt = self._alive().where(Person.external_ref_id == external_id).order_by(Person.created_at.desc())
+        return self.session.scalars(stmt).first()
+
+    def by_facetec_id(self, facetec_id: str) -> Person | None:
+        stmt = self._alive().where(Person.facetec_ref_id == facetec_id).order_by(Person.created_at.desc())
+        return self.session.scalars(stmt).first()
+
+    def by_ids(self, ids: list[str]) -> list[Person]:
+        return list(self.session.scalars(self._alive().where(Person.id.in_(ids)).order_by(Person.created_at)))
+
+    def by_external_ids(self, external_ids: list[str]) -> list[Person]:
+        stmt = self._alive().where(Person.external_ref_id.in_(external_ids)).order_by(Person.created_at)
+        return list(self.session.scalars(stmt))
+
+    def page(self, page: int, per_page: int, people_group_id: str | None = None):
+        stmt = self._alive().order_by(Person.created_at.desc(), Person.id.desc())
+        if people_group_id:
+            stmt = stmt.where(Person.people_group_id == people_group_id)
+        return page_of(self.session, stmt, page, per_page)
+
+    def history(self, person_id: str, page: int, per_page: int):
+        stmt = (
+            select(HistoryEntry)
+            .where(HistoryEntry.person_id == person_id)
+            .order_by(HistoryEntry.created_at.desc(), HistoryEntry.id.desc())
+        )
+        return page_of(self.session, stmt, page, per_page)
+
+    def profile_flags(self, person_ids: list[str]) -> dict[str, dict[str, bool]]:
+        """Which child records each person has, for `information_percentage`: one query per table."""
+        flags = {pid: dict.fromkeys(PROFILE_TABLES, False) for pid in person_ids}
+        for name, model in PROFILE_TABLES.items():
+            stmt = select(model.person_id).where(model.person_id.in_(person_ids)).distinct()
+            for pid in self.session.scalars(stmt):
+                flags[pid][name] = True
+        return flags
+
+    def related(self, person_id: str) -> dict[str, list]:
+        """The person's addresses, contact data and references, as the records issue registers them."""
+        return {name: loader(self.session, person_id) for name, loader in RELATED_LOADERS.items()}

@@ -1,0 +1,31 @@
+"""People groups."""
+
+from sqlalchemy import select, update
+
+from persistence.models.people import Person
+from persistence.models.people_groups import PeopleGroup
+from persistence.repositories.paging import page_of
+
+
+class PeopleGroupRepository:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, group: PeopleGroup) -> PeopleGroup:
+        self.session.add(group)
+        return group
+
+    def new(self, **fields) -> PeopleGroup:
+        return self.add(PeopleGroup(**fields))
+
+    def get(self, group_id: str) -> PeopleGroup | None:
+        return self.session.get(PeopleGroup, group_id)
+
+    def page(self, page: int, per_page: int):
+        stmt = select(PeopleGroup).order_by(PeopleGroup.created_at.desc(), PeopleGroup.id.desc())
+        return page_of(self.session, stmt, page, per_page)
+
+    def delete(self, group: PeopleGroup) -> None:
+        # People keep existing without a group; one UPDATE rather than loading every member.
+        self.session.execute(update(Person).where(Person.people_group_id == group.id).values(people_group_id=None))
+        self.session.delete(group)

@@ -1,0 +1,38 @@
+"""Unit of work: one session and one transaction per request or job, committed once."""
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from persistence.repositories.api_keys import ApiKeyRepository
+from persistence.repositories.catalogs import CatalogRepository
+from persistence.repositories.events import EventRecorder
+from persistence.repositories.people import PeopleRepository
+from persistence.repositories.people_groups import PeopleGroupRepository
+
+
+class UnitOfWork:
+    """Context manager; rolls back unless `commit()` was called."""
+
+    def __init__(self, session_factory: sessionmaker[Session], actor: dict | None = None):
+        self._factory = session_factory
+        self.actor = actor
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = self._factory()
+        # The history listener reads who is acting from the session.
+        self.session.info["actor"] = self.actor
+        self.people = PeopleRepository(self.session)
+        self.people_groups = PeopleGroupRepository(self.session)
+        self.catalogs = CatalogRepository(self.session)
+        self.api_keys = ApiKeyRepository(self.session)
+        self.events = EventRecorder(self.session)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    def commit(self) -> None:
+        self.session.commit()

@@ -1,0 +1,1 @@
+"""personas: people management for identity verification (KYC) in Mexico."""

@@ -1,0 +1,66 @@
+"""The app factory: engine, migrations, Connexion app with our validators, errors and guard."""
+
+import logging
+
+import orjson
+from connexion import FlaskApp
+from connexion.jsonifier import Jsonifier
+from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+from connexion.exceptions import ResolverError
+
+from handlers import errors, runtime
+from handlers.guard import Guard
+from handlers.pending import PENDING_OPERATIONS
+from handlers.validation import validator_map
+from persistence import history
+from persistence.db import make_engine, make_session_factory
+from persistence.migrate import upgrade
+from personas.config import SPEC_PATH, Settings
+
+
+class _OrjsonModule:
+    """Compact, fast JSON for responses (Connexion's default pretty-prints with the slow encoder)."""
+
+    @staticmethod
+    def dumps(data, **_kwargs) -> str:
+        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
+
+    @staticmethod
+    def loads(data):
+        return orjson.loads(data)
+
+
+class PendingAwareResolver(Resolver):
+    """Operations whose issue is still open resolve to nothing, so `resolver_error` answers 501."""
+
+    def resolve_function_from_operation_id(self, operation_id):
+        if operation_id.rsplit(".", 1)[-1] in PENDING_OPERATIONS:
+            raise ResolverError(f"{operation_id} is not implemented yet")
+        return super().resolve_function_from_operation_id(operation_id)
+
+
+def create_app(settings: Settings | None = None, migrate: bool = True) -> FlaskApp:
+    settings = settings or Settings.from_env()
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    factory = make_session_factory(engine)
+    history.install(factory)
+    runtime.configure(runtime.Runtime(settings=settings, session_factory=factory, queue=None))
+
+    app = FlaskApp(__name__, specification_dir=str(SPEC_PATH.parent))
+    app.add_api(
+        SPEC_PATH.name,
+        resolver=PendingAwareResolver(),
+        resolver_error=501,
+        strict_validation=True,
+        validator_map=validator_map(),
+        jsonifier=Jsonifier(_OrjsonModule),
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=True, swagger_ui_path="/docs"),
+    )
+    errors.register(app)
+    app.add_middleware(Guard, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    logging.getLogger("connexion").setLevel(logging.ERROR)
+    return app
