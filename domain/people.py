@@ -140,9 +140,22 @@ def _catalog(entry, with_country: bool) -> dict | None:
 
 
 PERSON_FIELDS = (
-    "id", "national_id", "name", "first_lastname", "second_lastname", "gender", "tax_id", "nationality_id",
-    "state_id", "entity_of_birth", "external_ref_id", "facetec_ref_id", "marital_status_id", "people_group_id",
-    "extra_data", "temporary_ref_id",
+    "id",
+    "national_id",
+    "name",
+    "first_lastname",
+    "second_lastname",
+    "gender",
+    "tax_id",
+    "nationality_id",
+    "state_id",
+    "entity_of_birth",
+    "external_ref_id",
+    "facetec_ref_id",
+    "marital_status_id",
+    "people_group_id",
+    "extra_data",
+    "temporary_ref_id",
 )
 
 

@@ -5,14 +5,13 @@ from handlers.runtime import unit_of_work
 
 
 def _catalog(name: str, with_country: bool) -> dict:
-    with unit_of_work() as uow:
-        rows = uow.catalogs.all(name)
     out = []
-    for row in rows:
-        item = {"id": row.id, "code": row.code, "name": row.name, "created_at": None, "updated_at": None}
-        if with_country:
-            item["country"] = row.country
-        out.append(item)
+    with unit_of_work() as uow:
+        for row in uow.catalogs.all(name):
+            item = {"id": row.id, "code": row.code, "name": row.name, "created_at": None, "updated_at": None}
+            if with_country:
+                item["country"] = row.country
+            out.append(item)
     return envelope(out)
 
 

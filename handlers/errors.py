@@ -54,7 +54,8 @@ def _problem(_request, exc: ProblemException):
         return error_response(422, exc.errors)
     if status in (403, 404, 405, 501) or not exc.detail:
         return error_response(status, MESSAGES.get(status, exc.title or "Error"), dict(exc.headers or {}))
-    return error_response(status, str(exc.detail))
+    # jsonschema appends the whole failing schema after a blank line; the first part says it all.
+    return error_response(status, str(exc.detail).split("\n\n", 1)[0])
 
 
 def _http(_request, exc: HTTPException):

@@ -31,10 +31,20 @@ ISSUE_3_RECORDS = (
 )
 
 ISSUE_4_FILES = {
-    "upload_file", "list_files", "delete_file", "save_files_from_urls", "save_temporary_files",
-    "get_file_temporary_url", "download_file", "upload_temporary_file",
-    "import_people", "export_people", "attach_person_ine", "face_match_person",
-    "create_person_signer", "list_person_signature_documents",
+    "upload_file",
+    "list_files",
+    "delete_file",
+    "save_files_from_urls",
+    "save_temporary_files",
+    "get_file_temporary_url",
+    "download_file",
+    "upload_temporary_file",
+    "import_people",
+    "export_people",
+    "attach_person_ine",
+    "face_match_person",
+    "create_person_signer",
+    "list_person_signature_documents",
 }
 
 ISSUE_5_VALIDATIONS_AND_EVENTS = (

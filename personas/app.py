@@ -4,11 +4,11 @@ import logging
 
 import orjson
 from connexion import FlaskApp
+from connexion.exceptions import ResolverError
 from connexion.jsonifier import Jsonifier
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
-from connexion.exceptions import ResolverError
 
 from handlers import errors, runtime
 from handlers.guard import Guard

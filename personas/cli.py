@@ -40,8 +40,14 @@ def serve(host, port, workers):
     os.environ.setdefault("PERSONAS_SECRET_KEY", settings.secret_key or secrets.token_urlsafe(32))
     click.echo(f"personas: serving on http://{host}:{port}/api/v1 (docs: /api/v1/docs), database {_safe(settings)}")
     uvicorn.run(
-        "personas.asgi:create", factory=True, host=host, port=port, workers=workers,
-        log_level="warning", access_log=False, proxy_headers=False,
+        "personas.asgi:create",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
     )
 
 
@@ -107,3 +113,7 @@ def worker():
     """Run background jobs from Redis (arrives with the events issue)."""
     click.echo("personas worker: not available yet; background jobs arrive with the events issue.", err=True)
     sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

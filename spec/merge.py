@@ -8,7 +8,8 @@ import yaml
 def merge(paths):
     doc = {}
     for p in paths:
-        part = yaml.safe_load(open(p))
+        with open(p) as fh:
+            part = yaml.safe_load(fh)
         for key, value in part.items():
             if key == "components":
                 comps = doc.setdefault("components", {})
@@ -27,7 +28,14 @@ def merge(paths):
                     target.setdefault(path, {}).update(ops)
             else:
                 doc[key] = value
+    # Connexion routes in document order: literal segments must come before templated ones,
+    # or /people/{id} would swallow /people/curp.
+    doc["paths"] = dict(sorted(doc["paths"].items(), key=lambda kv: _route_key(kv[0])))
     return doc
+
+
+def _route_key(path: str):
+    return [(1 if seg.startswith("{") else 0, seg) for seg in path.strip("/").split("/")]
 
 
 if __name__ == "__main__":

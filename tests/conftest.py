@@ -1,0 +1,101 @@
+"""Fixtures: the API on SQLite and on MariaDB, and a client holding a fresh API key.
+
+MariaDB comes from PERSONAS_TEST_MARIADB_URL (the test command starts a throw-away server and
+sets it). Without it the MariaDB tests are skipped, except under CI=true where that is a failure.
+"""
+
+import os
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from domain import api_keys
+from persistence.models import ApiKey
+from persistence.uow import UnitOfWork
+from personas.app import create_app
+from personas.config import Settings
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _mariadb_url() -> str:
+    url = os.environ.get("PERSONAS_TEST_MARIADB_URL")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PERSONAS_TEST_MARIADB_URL is not set: MariaDB is required under CI=true")
+        pytest.skip("PERSONAS_TEST_MARIADB_URL is not set")
+    base = make_url(url)
+    name = f"{base.database}_{_worker()}"
+    engine = create_engine(base.set(database=""))
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+        conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)])
+def database_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'personas.sqlite3'}"
+    return _mariadb_url()
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    return create_app(Settings(database_url=database_url, secret_key="test-secret"))
+
+
+@pytest.fixture(scope="session")
+def session_factory(app):
+    from handlers.runtime import current
+
+    return current().session_factory
+
+
+def make_key(session_factory, name="tests") -> tuple[str, str]:
+    key = api_keys.generate()
+    with UnitOfWork(session_factory) as uow:
+        record = uow.api_keys.add(ApiKey(name=name, prefix=api_keys.display_prefix(key), key_hash=api_keys.digest(key)))
+        uow.commit()
+        return key, record.id
+
+
+class Client:
+    """A test client that sends the bearer key and returns (status, json)."""
+
+    def __init__(self, http, key):
+        self.http = http
+        self.headers = {"Authorization": f"Bearer {key}"}
+
+    def call(self, method, path, **kwargs):
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        response = self.http.request(method, f"/api/v1{path}", headers=headers, **kwargs)
+        return response
+
+    def get(self, path, **kw):
+        return self.call("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.call("POST", path, **kw)
+
+    def put(self, path, **kw):
+        return self.call("PUT", path, **kw)
+
+    def delete(self, path, **kw):
+        return self.call("DELETE", path, **kw)
+
+
+@pytest.fixture(scope="session")
+def http(app):
+    with app.test_client() as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def api(http, session_factory):
+    key, _ = make_key(session_factory)
+    return Client(http, key)

@@ -1,0 +1,46 @@
+"""Helpers the API tests share: valid, unique CURPs and the seed's sample person."""
+
+import random
+from datetime import date, timedelta
+
+from stdnum.mx import curp as stdnum_curp
+
+SEED_PERSON = {
+    "national_id": "PESJ880212HDFHLX01",
+    "name": "Juan",
+    "first_lastname": "Perez",
+    "second_lastname": "Suares",
+    "birthdate": "1988-02-12T00:00:00Z",
+    "gender": "MALE",
+    "tax_id": None,
+    "nationality_id": 144,
+    "state_id": 7,
+    "entity_of_birth": "DF",
+    "external_ref_id": None,
+    "facetec_ref_id": None,
+    "biometrics": None,
+    "marital_status_id": None,
+    "people_group_id": None,
+    "extra_data": None,
+    "ignore_curp_validation": False,
+}
+
+_rng = random.Random()
+LETTERS = "BCDFGHJKLMNPQRSTVWXYZ"
+
+
+def new_curp(born: date | None = None, sex: str = "H", state: str = "JC") -> str:
+    """A valid CURP unlikely to collide with any other test's."""
+    while True:
+        when = born or date(1950, 1, 1) + timedelta(days=_rng.randrange(365 * 50))
+        initials = _rng.choice(LETTERS) + _rng.choice("AEIOU") + _rng.choice(LETTERS) + _rng.choice(LETTERS)
+        marker = "0" if when.year < 2000 else "A"
+        body = f"{initials}{when:%y%m%d}{sex}{state}{''.join(_rng.choices(LETTERS, k=3))}{marker}"
+        curp = body + stdnum_curp.calc_check_digit(body)
+        if stdnum_curp.is_valid(curp):
+            return curp
+
+
+def person_body(**overrides) -> dict:
+    body = {"national_id": new_curp(), "name": "Ana", "first_lastname": "López", "second_lastname": "Díaz"}
+    return body | overrides

@@ -1,0 +1,69 @@
+"""The spec is valid OpenAPI 3.0 and holds exactly the operations of API-MAP.md."""
+
+import re
+from pathlib import Path
+
+import yaml
+from openapi_spec_validator import validate
+
+from handlers.pending import PENDING_OPERATIONS
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = yaml.safe_load((ROOT / "spec" / "openapi.yaml").read_text())
+METHODS = {"get", "post", "put", "delete", "patch"}
+
+
+def _api_map() -> Path:
+    for candidate in (ROOT.parent / "shared" / "API-MAP.md", ROOT / "docs" / "API-MAP.md"):
+        if candidate.exists():
+            return candidate
+    raise AssertionError("API-MAP.md not found beside the repository")
+
+
+def operations():
+    return {
+        (method.upper(), path): op
+        for path, item in SPEC["paths"].items()
+        for method, op in item.items()
+        if method in METHODS
+    }
+
+
+def test_the_spec_passes_openapi_spec_validator():
+    validate(SPEC)
+
+
+def test_the_spec_is_openapi_3_0_because_connexion_refuses_3_1():
+    assert SPEC["openapi"].startswith("3.0.")
+
+
+def test_every_operation_of_the_api_map_is_in_the_spec_and_nothing_else():
+    rows = re.findall(r"^\|[^|]*\|\s*(GET|POST|PUT|DELETE|PATCH)\s*\|\s*(/[^|\s]*)\s*\|", _api_map().read_text(), re.M)
+    expected = set(rows)
+    assert len(expected) == 122
+    assert set(operations()) == expected
+
+
+def test_operation_ids_are_unique_and_pending_ones_exist():
+    ids = [op["operationId"] for op in operations().values()]
+    assert len(ids) == len(set(ids))
+    assert set(ids) >= PENDING_OPERATIONS
+
+
+def test_every_authenticated_operation_documents_400_and_403():
+    for key, op in operations().items():
+        assert "400" in op["responses"], key
+        if op.get("security") != []:
+            assert "403" in op["responses"], key
+
+
+def test_the_six_webhook_events_are_documented():
+    events = {
+        "person_register",
+        "person_pass_validation",
+        "person_fail_validation",
+        "person_restore",
+        "updated_data_to_person",
+        "media_added_to_model",
+    }
+    assert events <= set(SPEC["x-webhooks"])
