@@ -2,19 +2,32 @@
 
 - An encoded newline or other control character in the path crashes its routing (#1908, #1970).
 - Bodies are capped before anything buffers them.
+- A method the spec does not define for the path is a 405 listing every method of that path.
+  Connexion routes each (path, method) on its own Starlette route, so its 405 lists only the first
+  route's methods (`Allow: HEAD, GET` for `POST /people` too), and a concrete path such as
+  `/people/curp` loses to `/people/{id}` for a method only the template has (PUT /people/curp was
+  routed to update_person with id "curp"). OpenAPI matches concrete paths before templated ones.
+  The guard gets the spec as a Connexion `SpecMiddleware`, through `add_api`.
 """
 
 import re
 
 import orjson
+from connexion.frameworks.starlette import starlettify_path
+from connexion.middleware.abstract import SpecMiddleware
+from starlette.routing import compile_path
 
 CONTROL = re.compile(rb"%(0[0-9a-f]|1[0-9a-f]|7f)", re.IGNORECASE)
 MAX_BODY = 20 * 1024 * 1024
 
 
-async def _refuse(send, status: int, message: str) -> None:
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+async def _refuse(send, status: int, message: str, extra_headers: tuple = ()) -> None:
     body = orjson.dumps({"success": False, "code": status, "error": message})
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers.extend(extra_headers)
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -23,10 +36,52 @@ class BodyTooLarge(Exception):
     pass
 
 
-class Guard:
+class _PathEntry:
+    """One path of the spec: its matcher, whether it is concrete, and its methods."""
+
+    def __init__(self, base_path: str, path: str, item: dict):
+        types = {}
+        params = list(item.get("parameters", []))
+        for method in METHODS:
+            params += (item.get(method) or {}).get("parameters", [])
+        for param in params:
+            if param.get("in") == "path":
+                schema = param.get("schema", {})
+                fmt_path = schema.get("type") == "string" and schema.get("format") == "path"
+                types[param["name"]] = "path" if fmt_path else schema.get("type")
+        self.regex, _, _ = compile_path(base_path.rstrip("/") + starlettify_path(path, types))
+        self.concrete = "{" not in path
+        # Paths are looked up by their number of segments, unless a parameter may span several.
+        self.segments = None if ":path}" in starlettify_path(path, types) else (base_path.rstrip("/") + path).count("/")
+        self.methods = [m.upper() for m in METHODS if m in item]
+        if "GET" in self.methods and "HEAD" not in self.methods:
+            self.methods.append("HEAD")  # Starlette answers HEAD with the GET route
+
+
+class Guard(SpecMiddleware):
     def __init__(self, app, max_body: int = MAX_BODY):
         self.app = app
         self.max_body = max_body
+        self.paths: dict[int | None, list[_PathEntry]] = {}
+
+    def add_api(self, specification, base_path=None, **_kwargs) -> None:
+        base = base_path if base_path is not None else specification.base_path
+        for path, item in specification.get("paths", {}).items():
+            entry = _PathEntry(base or "", path, item)
+            self.paths.setdefault(entry.segments, []).append(entry)
+
+    def _allowed(self, path: str, method: str) -> list[str] | None:
+        """None when the method may go on to routing; otherwise the methods of the matched path."""
+        candidates = self.paths.get(path.count("/"), []) + self.paths.get(None, [])
+        matches = [entry for entry in candidates if entry.regex.match(path)]
+        if not matches:
+            return None  # unknown path: Connexion's 404
+        concrete = [entry for entry in matches if entry.concrete]
+        if concrete:
+            matches = concrete[:1]
+        if any(method in entry.methods for entry in matches):
+            return None
+        return matches[0].methods
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -34,6 +89,12 @@ class Guard:
         raw = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
         if CONTROL.search(raw) or any(ord(c) < 32 or ord(c) == 127 for c in scope["path"]):
             return await _refuse(send, 400, "Control characters are not allowed in the path")
+        root = scope.get("root_path", "")
+        route_path = scope["path"][len(root) :] if root and scope["path"].startswith(root) else scope["path"]
+        allowed = self._allowed(route_path, scope["method"].upper())
+        if allowed is not None:
+            allow = (b"allow", ", ".join(allowed).encode())
+            return await _refuse(send, 405, "Method not allowed", (allow,))
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 if not value.isdigit():

@@ -67,3 +67,16 @@ def test_the_six_webhook_events_are_documented():
         "media_added_to_model",
     }
     assert events <= set(SPEC["x-webhooks"])
+
+
+def test_literal_paths_come_before_the_templated_paths_that_would_swallow_them():
+    paths = list(SPEC["paths"])
+
+    def matches(template: str, path: str) -> bool:
+        a, b = template.strip("/").split("/"), path.strip("/").split("/")
+        return len(a) == len(b) and all(x == y or x.startswith("{") for x, y in zip(a, b, strict=True))
+
+    for i, template in enumerate(paths):
+        if "{" in template:
+            for later in paths[i + 1 :]:
+                assert not (later != template and matches(template, later)), f"{later} is shadowed by {template}"

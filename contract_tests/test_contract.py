@@ -1,0 +1,104 @@
+"""Schemathesis contract tests: every implemented operation of the spec, against the app in-process.
+
+- `test_positive` / `test_negative`: one pytest item per operation, with data that fits the spec
+  and data that breaks it, through Schemathesis' examples, coverage and fuzzing phases, with every
+  default check on (not_a_server_error, status_code_conformance, content_type_conformance,
+  response_schema_conformance, response_headers_conformance, positive_data_acceptance,
+  negative_data_rejection, missing_required_header, ignored_auth, unsupported_method, ...);
+  two of them narrowed to documented rules of this API, see checks.py.
+- `test_stateful`: sequences of calls along the links Schemathesis infers from the spec
+  (create a person, then read, update, delete, restore it, ...).
+- `test_every_implemented_operation_is_tested`: the filter leaves out exactly the pending list.
+
+Run: `pytest contract_tests -q -p no:cacheprovider` (add `-n 2` for two workers). Knobs: conftest.py.
+"""
+
+import hypothesis
+import schemathesis
+import yaml
+
+from contract_tests import checks
+from contract_tests.conftest import (
+    SPEC_URL,
+    STATEFUL_EXAMPLES,
+    STATEFUL_STEPS,
+    count,
+    implemented,
+    make_config,
+    spec_only_app,
+)
+from handlers.pending import PENDING_OPERATIONS
+from personas.config import SPEC_PATH
+
+_SPEC_APP = spec_only_app()
+positive = implemented(schemathesis.openapi.from_asgi(SPEC_URL, _SPEC_APP, config=make_config("positive")))
+negative = implemented(schemathesis.openapi.from_asgi(SPEC_URL, _SPEC_APP, config=make_config("negative")))
+both = implemented(schemathesis.openapi.from_asgi(SPEC_URL, _SPEC_APP, config=make_config("all")))
+
+
+def call_and_validate(case, app) -> None:
+    """`case.call_and_validate()`, counting the answer and with the two narrowed checks of checks.py."""
+    response = case.call(app=app)
+    count(case, response)
+    case.validate_response(
+        response, excluded_checks=checks.EXCLUDED, additional_checks=checks.ADDED, transport_kwargs={"app": app}
+    )
+
+
+@positive.parametrize()
+def test_positive(case, contract_app):
+    call_and_validate(case, contract_app.app)
+
+
+@negative.parametrize()
+def test_negative(case, contract_app):
+    call_and_validate(case, contract_app.app)
+
+
+def test_stateful(contract_app):
+    machine = both.as_state_machine()
+
+    class Machine(machine):
+        def setup(self):
+            # Each scenario starts from the same database, or Hypothesis sees its own draws change
+            # between runs (FlakyStrategyDefinition) and cannot replay or shrink a failure.
+            contract_app.reset_database()
+
+        def get_call_kwargs(self, case):
+            return {"app": contract_app.app}
+
+        def after_call(self, response, case):
+            count(case, response)
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(
+                response,
+                excluded_checks=checks.EXCLUDED,
+                additional_checks=checks.ADDED + list(additional_checks or []),
+                transport_kwargs=kwargs,
+            )
+
+    Machine.run(
+        settings=hypothesis.settings(
+            max_examples=STATEFUL_EXAMPLES,
+            stateful_step_count=STATEFUL_STEPS,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(hypothesis.HealthCheck),
+        )
+    )
+
+
+def test_every_implemented_operation_is_tested():
+    spec = yaml.safe_load(SPEC_PATH.read_text())
+    expected = {
+        op["operationId"]
+        for item in spec["paths"].values()
+        for method, op in item.items()
+        if method in {"get", "put", "post", "patch", "delete"} and op["operationId"] not in PENDING_OPERATIONS
+    }
+    for schema in (positive, negative, both):
+        tested = {result.ok().definition.raw["operationId"] for result in schema.get_all_operations()}
+        assert expected, "the spec has no implemented operation"
+        assert tested == expected
