@@ -13,9 +13,7 @@ def get_health():
             session.execute(text("SELECT 1"))
     except Exception:  # noqa: BLE001 - any failure means "not ready", reported, not raised
         database = "error"
-    queue = "in-process"
-    if runtime.queue is not None:
-        queue = "ok" if runtime.queue.ping() else "error"
+    queue = runtime.jobs.health() if runtime.jobs is not None else "in-process"
     healthy = database == "ok" and queue != "error"
     result = {"status": "ok" if healthy else "degraded", "database": database, "queue": queue}
     if healthy:

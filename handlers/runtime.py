@@ -1,6 +1,6 @@
 """What the app factory hands to the handlers: settings and the session factory of this process."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from connexion import context
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,7 +12,10 @@ from persistence.uow import UnitOfWork
 class Runtime:
     settings: object
     session_factory: sessionmaker[Session]
-    queue: object = None
+    # Background jobs: `enqueue(dotted_name, *ids)` and `health()`.
+    jobs: object = None
+    # Outside services by name ("sms", "email", ...), built from settings by personas.providers.
+    providers: dict = field(default_factory=dict)
 
 
 _current: Runtime | None = None

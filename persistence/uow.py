@@ -7,6 +7,7 @@ from persistence.repositories.catalogs import CatalogRepository
 from persistence.repositories.events import EventRecorder
 from persistence.repositories.people import PeopleRepository
 from persistence.repositories.people_groups import PeopleGroupRepository
+from persistence.repositories.records import RecordRepository
 
 
 class UnitOfWork:
@@ -25,11 +26,27 @@ class UnitOfWork:
         self.catalogs = CatalogRepository(self.session)
         self.api_keys = ApiKeyRepository(self.session)
         self.events = EventRecorder(self.session)
+        self._repositories = {}
         return self
 
     def __exit__(self, *exc) -> None:
         self.session.rollback()
         self.session.close()
+
+    def repository(self, cls):
+        """The repository of class `cls` on this unit of work's session (one instance per class)."""
+        found = self._repositories.get(cls)
+        if found is None:
+            found = self._repositories[cls] = cls(self.session)
+        return found
+
+    def records(self, model):
+        """A generic repository for a person's child-record model."""
+        key = ("records", model)
+        found = self._repositories.get(key)
+        if found is None:
+            found = self._repositories[key] = RecordRepository(self.session, model)
+        return found
 
     def flush(self) -> None:
         self.session.flush()

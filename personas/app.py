@@ -14,10 +14,12 @@ from handlers import errors, runtime
 from handlers.guard import Guard
 from handlers.pending import PENDING_OPERATIONS
 from handlers.validation import validator_map
+from jobs.runner import InProcessJobs, JobContext
 from persistence import history
 from persistence.db import make_engine, make_session_factory
 from persistence.migrate import upgrade
 from personas.config import SPEC_PATH, Settings
+from personas.providers import build_providers
 
 
 class _OrjsonModule:
@@ -48,7 +50,14 @@ def create_app(settings: Settings | None = None, migrate: bool = True) -> FlaskA
         upgrade(engine)
     factory = make_session_factory(engine)
     history.install(factory)
-    runtime.configure(runtime.Runtime(settings=settings, session_factory=factory, queue=None))
+    runtime.configure(
+        runtime.Runtime(
+            settings=settings,
+            session_factory=factory,
+            jobs=InProcessJobs(JobContext(settings, factory)),
+            providers=build_providers(settings),
+        )
+    )
 
     app = FlaskApp(__name__, specification_dir=str(SPEC_PATH.parent))
     app.add_api(

@@ -1,7 +1,6 @@
 """The `personas` command: serve, db upgrade, api-keys, worker."""
 
 import os
-import secrets
 import sys
 
 import click
@@ -37,7 +36,7 @@ def serve(host, port, workers):
     settings = Settings.from_env()
     upgrade(make_engine(settings.database_url))
     # Every worker must sign and check with the same key.
-    os.environ.setdefault("PERSONAS_SECRET_KEY", settings.secret_key or secrets.token_urlsafe(32))
+    os.environ.setdefault("PERSONAS_SECRET_KEY", settings.secret_key)
     click.echo(f"personas: serving on http://{host}:{port}/api/v1 (docs: /api/v1/docs), database {_safe(settings)}")
     uvicorn.run(
         "personas.asgi:create",

@@ -9,6 +9,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SPEC_PATH = ROOT / "spec" / "openapi.yaml"
 
 
+def _local_secret() -> str:
+    """A secret kept beside the default SQLite file, so signed links and encrypted data survive restarts."""
+    path = Path.cwd() / ".personas-secret"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
 def _default_database_url() -> str:
     return f"sqlite:///{Path.cwd() / 'personas.sqlite3'}"
 
@@ -21,6 +30,13 @@ class Settings:
     secret_key: str = ""
     outbound_allowlist: tuple[str, ...] = ()
     max_json_body: int = 1_048_576
+    # Fernet keys for data encrypted at rest; the first encrypts, all decrypt (rotation).
+    # Empty: one key derived from secret_key.
+    encryption_keys: tuple[str, ...] = ()
+    smtp_url: str | None = None
+    sms_url: str | None = None
+    # Where the local SMS and email adapters write what they would have sent (readable by tests and developers).
+    local_outbox: str = field(default_factory=lambda: str(Path.cwd() / "personas-outbox"))
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Settings":
@@ -30,7 +46,10 @@ class Settings:
             database_url=env.get("PERSONAS_DATABASE_URL") or defaults.database_url,
             redis_url=env.get("PERSONAS_REDIS_URL") or None,
             storage_url=env.get("PERSONAS_STORAGE_URL") or defaults.storage_url,
-            # Without a configured key, signatures only need to survive this process.
-            secret_key=env.get("PERSONAS_SECRET_KEY") or secrets.token_urlsafe(32),
+            secret_key=env.get("PERSONAS_SECRET_KEY") or _local_secret(),
+            encryption_keys=tuple(k.strip() for k in env.get("PERSONAS_ENCRYPTION_KEYS", "").split(",") if k.strip()),
+            smtp_url=env.get("PERSONAS_SMTP_URL") or None,
+            sms_url=env.get("PERSONAS_SMS_URL") or None,
+            local_outbox=env.get("PERSONAS_LOCAL_OUTBOX") or str(Path.cwd() / "personas-outbox"),
             outbound_allowlist=tuple(h.strip() for h in allow.split(",") if h.strip()),
         )

@@ -1,4 +1,10 @@
-"""ORM models; importing this package registers every table on `Base.metadata`."""
+"""ORM models; importing this package registers every table on `Base.metadata`.
+
+Every module of this package is imported, so a new resource's module needs no line here.
+"""
+
+import importlib
+import pkgutil
 
 from persistence.models.api_keys import ApiKey
 from persistence.models.base import Base
@@ -20,3 +26,6 @@ __all__ = [
     "PersonRelation",
     "State",
 ]
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")

@@ -1,0 +1,25 @@
+"""Rules shared by every record that belongs to a person."""
+
+from domain.errors import NotFound, ValidationFailed
+
+UNKNOWN_PERSON = "No existe la persona / Unknown person"
+
+
+def require_person(uow, person_id: str | None, field: str = "person_id"):
+    """The living person a record refers to; a missing or deleted one is the client's 422."""
+    person = uow.people.get(person_id) if person_id else None
+    if person is None:
+        raise ValidationFailed({field: [UNKNOWN_PERSON]})
+    return person
+
+
+def get_record(uow, model, record_id, label: str = "Record"):
+    record = uow.records(model).get(record_id)
+    if record is None:
+        raise NotFound(f"{label} not found")
+    return record
+
+
+def data_updated(uow, resource_name: str, record, payload: dict) -> None:
+    """`updated_data_to_person`: a child record of a person was created or changed."""
+    uow.events.record("updated_data_to_person", resource_name, str(record.id), payload)

@@ -1,0 +1,53 @@
+"""Where background jobs run: in a thread pool of this process when no Redis is configured.
+
+Jobs are named by their dotted path and take ids, never objects, so the same call can later go
+through RQ (the events issue) unchanged. Each job gets a `JobContext` as first argument.
+"""
+
+import importlib
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+log = logging.getLogger("personas.jobs")
+
+
+@dataclass
+class JobContext:
+    settings: object
+    session_factory: object
+
+
+def resolve(name: str):
+    module, _, func = name.rpartition(".")
+    return getattr(importlib.import_module(module), func)
+
+
+class InProcessJobs:
+    """Runs jobs on a small thread pool, retrying failures with a growing delay."""
+
+    kind = "in-process"
+
+    def __init__(self, context: JobContext, workers: int = 2, retries: int = 3, backoff: float = 1.0):
+        self.context = context
+        self.retries = retries
+        self.backoff = backoff
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="personas-job")
+
+    def enqueue(self, name: str, *args):
+        resolve(name)  # fail now, in the request, for a job that does not exist
+        return self.pool.submit(self._run, name, args)
+
+    def _run(self, name: str, args: tuple):
+        for attempt in range(self.retries + 1):
+            try:
+                return resolve(name)(self.context, *args)
+            except Exception:  # noqa: BLE001 - a job failure must not kill the pool; it is logged and retried
+                log.exception("job %s%r failed (attempt %d)", name, args, attempt + 1)
+                if attempt < self.retries:
+                    time.sleep(self.backoff * 2**attempt)
+        return None
+
+    def health(self) -> str:
+        return self.kind
