@@ -28,12 +28,16 @@ from sqlalchemy.engine import make_url
 from stdnum.mx import curp as stdnum_curp
 
 from domain import api_keys
-from handlers import runtime
-from handlers.pending import PENDING_OPERATIONS
+from handlers import pending, runtime
 from persistence.models import ApiKey, Base
 from persistence.uow import UnitOfWork
 from personas.app import create_app
 from personas.config import Settings
+
+if os.environ.get("PERSONAS_TEST_IGNORE_PENDING"):
+    # While an issue is being built its operations are still listed as pending; this lets its
+    # own tests reach them before the list is shortened. Never set by the test command.
+    pending.PENDING_OPERATIONS = frozenset()
 
 SPEC_URL = "/api/v1/openapi.json"
 MAX_EXAMPLES = int(os.environ.get("CONTRACT_MAX_EXAMPLES", "100"))
@@ -105,7 +109,8 @@ def implemented(schema):
 
     The pending list is read, never copied: when an operation leaves it, the contract tests pick it up.
     """
-    return schema.exclude(operation_id=sorted(PENDING_OPERATIONS)) if PENDING_OPERATIONS else schema
+    ops = pending.PENDING_OPERATIONS
+    return schema.exclude(operation_id=sorted(ops)) if ops else schema
 
 
 def spec_only_app():

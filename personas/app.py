@@ -10,9 +10,8 @@ from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 
-from handlers import errors, runtime
+from handlers import errors, pending, runtime
 from handlers.guard import Guard
-from handlers.pending import PENDING_OPERATIONS
 from handlers.validation import validator_map
 from jobs.runner import InProcessJobs, JobContext
 from persistence import history
@@ -38,7 +37,7 @@ class PendingAwareResolver(Resolver):
     """Operations whose issue is still open resolve to nothing, so `resolver_error` answers 501."""
 
     def resolve_function_from_operation_id(self, operation_id):
-        if operation_id.rsplit(".", 1)[-1] in PENDING_OPERATIONS:
+        if operation_id.rsplit(".", 1)[-1] in pending.PENDING_OPERATIONS:
             raise ResolverError(f"{operation_id} is not implemented yet")
         return super().resolve_function_from_operation_id(operation_id)
 
