@@ -182,8 +182,3 @@ def views(uow, people: list) -> list[dict]:
     """Views of many people with one profile query per child table, not per person."""
     flags = uow.people.profile_flags([p.id for p in people])
     return [view(uow, p, flags[p.id]) for p in people]
-
-
-def detail(uow, person) -> dict:
-    """The view plus the person's addresses, contact data and references."""
-    return view(uow, person) | uow.people.related(person.id)

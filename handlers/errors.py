@@ -6,8 +6,10 @@ from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionResponse
 from marshmallow import ValidationError as SchemaError
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 
 from domain.errors import NotFound, ValidationFailed
+from domain.providers.messaging import DeliveryFailed
 
 log = logging.getLogger("personas.errors")
 
@@ -22,6 +24,7 @@ MESSAGES = {
     422: "Validation failed",
     500: "Internal server error",
     501: "Not implemented",
+    503: "Service unavailable",
 }
 
 
@@ -76,6 +79,17 @@ def _not_found(_request, exc: NotFound):
     return error_response(404, exc.message or MESSAGES[404])
 
 
+def _multipart(_request, exc: MultiPartException):
+    # Starlette refuses oversized multipart parts before any handler runs.
+    status = 413 if "maximum size" in str(exc) else 400
+    return error_response(status, str(exc) or MESSAGES[status])
+
+
+def _delivery_failed(_request, exc: DeliveryFailed):
+    log.warning("provider delivery failed: %s", exc)
+    return error_response(503, "El proveedor no pudo entregar el mensaje / The provider could not deliver the message")
+
+
 def _unexpected(request, exc: Exception):
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, MESSAGES[500])
@@ -87,4 +101,6 @@ def register(app) -> None:
     app.add_error_handler(ValidationFailed, _validation)
     app.add_error_handler(SchemaError, _schema)
     app.add_error_handler(NotFound, _not_found)
+    app.add_error_handler(MultiPartException, _multipart)
+    app.add_error_handler(DeliveryFailed, _delivery_failed)
     app.add_error_handler(Exception, _unexpected)

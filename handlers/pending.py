@@ -9,27 +9,6 @@ def _crud(noun: str, plural: str, delete: bool = True) -> set[str]:
     return ops | ({f"delete_{noun}"} if delete else set())
 
 
-ISSUE_3_RECORDS = (
-    _crud("address", "addresses")
-    | _crud("biometric", "biometrics")
-    | _crud("contact_data", "contact_data")
-    | {"send_contact_data_sms", "verify_contact_data_sms", "send_contact_data_email", "verify_contact_data_email"}
-    | _crud("reference", "references")
-    | _crud("employment_data", "employment_data")
-    | _crud("bank_data", "bank_data")
-    | _crud("financial_data", "financial_data")
-    | _crud("temporary_person", "temporary_people", delete=False)
-    | {"promote_temporary_person"}
-    | {"list_credit_bureau_requests", "create_credit_bureau_request", "get_credit_bureau_request"}
-    | {"delete_credit_bureau_request"}
-    | _crud("custom_catalog", "custom_catalogs", delete=False)
-    | _crud("custom_catalog_value", "custom_catalog_values", delete=False)
-    | {"bulk_create_custom_catalog_values"}
-    | _crud("dynamic_property", "dynamic_properties", delete=False)
-    | {"save_dynamic_property_values", "list_dynamic_values", "get_dynamic_value"}
-    | {"list_person_biometrics", "list_person_dynamic_values"}
-)
-
 ISSUE_4_FILES = {
     "upload_file",
     "list_files",
@@ -55,4 +34,4 @@ ISSUE_5_VALIDATIONS_AND_EVENTS = (
     | {"run_person_validations", "run_person_address_validations", "list_person_validation_results"}
 )
 
-PENDING_OPERATIONS: frozenset[str] = frozenset(ISSUE_3_RECORDS | ISSUE_4_FILES | ISSUE_5_VALIDATIONS_AND_EVENTS)
+PENDING_OPERATIONS: frozenset[str] = frozenset(ISSUE_4_FILES | ISSUE_5_VALIDATIONS_AND_EVENTS)

@@ -2,9 +2,17 @@
 
 from domain import people
 from domain.errors import NotFound
+from handlers.biometrics import list_person_biometrics  # noqa: F401 - routed here by the spec
+from handlers.dynamic_values import list_person_dynamic_values  # noqa: F401 - routed here by the spec
 from handlers.envelope import envelope, paginated
 from handlers.runtime import unit_of_work
+from handlers.schemas.addresses import address_out
+from handlers.schemas.contact_data import contact_out
 from handlers.schemas.people import history_out, load_person
+from handlers.schemas.references import reference_out
+from persistence.models.addresses import Address
+from persistence.models.contact_data import ContactData
+from persistence.models.references import PersonReference
 
 
 def list_people(page=1, per_page=20, people_group_id=None):
@@ -100,13 +108,22 @@ def get_person_by_facetec_id(facetec_id):
 def get_person_by_national_id(national_id):
     with unit_of_work() as uow:
         person = _found(uow.people.by_national_id(national_id.strip().upper()))
-        return envelope(people.detail(uow, person))
+        return envelope(_detail(uow, person))
 
 
 def upsert_person_by_national_id(body):
     data, ignore = load_person(body)
     with unit_of_work() as uow:
         person, created = people.upsert_by_national_id(uow, data, ignore)
-        result = people.detail(uow, person)
+        result = _detail(uow, person)
         uow.commit()
     return envelope(result), 201 if created else 200
+
+
+def _detail(uow, person) -> dict:
+    """The person with its addresses, contact data and references, as the national-id operations return it."""
+    return people.view(uow, person) | {
+        "addresses": address_out.dump(uow.records(Address).for_person(person.id), many=True),
+        "contact_data": contact_out.dump(uow.records(ContactData).for_person(person.id), many=True),
+        "references": reference_out.dump(uow.records(PersonReference).for_person(person.id), many=True),
+    }

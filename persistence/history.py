@@ -20,6 +20,11 @@ def install(factory: sessionmaker[Session]) -> None:
     event.listen(factory, "before_flush", _before_flush)
 
 
+def _name(key: str) -> str:
+    """The field name clients know: `metadata`, not the attribute `metadata_` (a name SQLAlchemy reserves)."""
+    return key.rstrip("_")
+
+
 def _jsonable(value):
     if isinstance(value, datetime):
         return value.isoformat() + "Z"
@@ -38,7 +43,7 @@ def _value(obj, key, value):
 
 def _snapshot(obj) -> dict:
     mapper = inspect(obj).mapper
-    return {c.key: _value(obj, c.key, getattr(obj, c.key)) for c in mapper.column_attrs if c.key not in SKIPPED}
+    return {_name(c.key): _value(obj, c.key, getattr(obj, c.key)) for c in mapper.column_attrs if c.key not in SKIPPED}
 
 
 def _entry(session, obj, action, field=None, old=None, new=None) -> None:
@@ -93,4 +98,4 @@ def _record_update(session: Session, obj) -> None:
         new = hist.added[0] if hist.added else None
         if old == new:
             continue
-        _entry(session, obj, "update", attr.key, _value(obj, attr.key, old), _value(obj, attr.key, new))
+        _entry(session, obj, "update", _name(attr.key), _value(obj, attr.key, old), _value(obj, attr.key, new))

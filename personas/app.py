@@ -1,5 +1,6 @@
 """The app factory: engine, migrations, Connexion app with our validators, errors and guard."""
 
+import json
 import logging
 
 import orjson
@@ -14,7 +15,7 @@ from handlers import errors, pending, runtime
 from handlers.guard import Guard
 from handlers.validation import validator_map
 from jobs.runner import InProcessJobs, JobContext
-from persistence import history
+from persistence import crypto, history
 from persistence.db import make_engine, make_session_factory
 from persistence.migrate import upgrade
 from personas.config import SPEC_PATH, Settings
@@ -26,7 +27,11 @@ class _OrjsonModule:
 
     @staticmethod
     def dumps(data, **_kwargs) -> str:
-        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
+        try:
+            return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
+        except TypeError:
+            # orjson refuses integers beyond 64 bits, which a client may put in free-form objects.
+            return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @staticmethod
     def loads(data):
@@ -47,6 +52,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True) -> FlaskA
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
+    crypto.configure(settings)
     factory = make_session_factory(engine)
     history.install(factory)
     runtime.configure(

@@ -2,17 +2,22 @@
 
 from sqlalchemy import select
 
+from persistence.models.addresses import Address
+from persistence.models.bank_data import BankData
+from persistence.models.contact_data import ContactData
+from persistence.models.employment_data import EmploymentData
 from persistence.models.history import HistoryEntry
 from persistence.models.people import Person
+from persistence.models.references import PersonReference
 from persistence.repositories.paging import page_of
 
-# Child tables that count towards a person's profile completeness; later resources register here.
-PROFILE_TABLES: dict[str, object] = {}
-# Embedded lists of `GET /people/national-id/{id}`; empty until those resources exist.
-RELATED_LOADERS: dict[str, object] = {
-    "addresses": lambda session, person_id: [],
-    "contact_data": lambda session, person_id: [],
-    "references": lambda session, person_id: [],
+# Child tables that count towards a person's profile completeness (domain.identity.RELATED_PROFILE_ITEMS).
+PROFILE_TABLES: dict[str, object] = {
+    "address": Address,
+    "contact_data": ContactData,
+    "reference": PersonReference,
+    "employment_data": EmploymentData,
+    "bank_data": BankData,
 }
 
 
@@ -83,7 +88,3 @@ class PeopleRepository:
             for pid in self.session.scalars(stmt):
                 flags[pid][name] = True
         return flags
-
-    def related(self, person_id: str) -> dict[str, list]:
-        """The person's addresses, contact data and references, as the records issue registers them."""
-        return {name: loader(self.session, person_id) for name, loader in RELATED_LOADERS.items()}

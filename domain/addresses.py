@@ -1,0 +1,194 @@
+"""Addresses: state resolution, the person's `addresses_similarity`, and the create/update/delete use cases.
+
+Use cases take a unit of work and the address model (the domain cannot import persistence), and
+`present`, the function that turns a record into what the API returns: events carry that payload.
+"""
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+
+from rapidfuzz import fuzz
+
+from domain.catalogs import resolve_state
+from domain.errors import ValidationFailed
+from domain.records import data_updated, get_record, require_person
+
+COMPARED_FIELDS = ("street", "ext_num", "int_num", "colony", "municipality", "city", "state", "zip_code")
+# House numbers must be equal once normalised: 12 and 13 are different houses however close.
+EXACT_FIELDS = frozenset({"ext_num", "int_num"})
+FUZZY_THRESHOLD = 85  # rapidfuzz token_sort_ratio, 0-100: absorbs a typo or two, not a different name
+INE = "ine"
+UNKNOWN_STATE = "No existe / Unknown state: {}"
+BAD_LATITUDE = "La latitud debe estar entre -90 y 90 / Latitude must be between -90 and 90"
+
+# The way Mexican addresses abbreviate words (INE credentials abbreviate nearly everything).
+ABBREVIATIONS = {
+    **dict.fromkeys(("av", "ave", "avda", "avenida"), "avenida"),
+    **dict.fromkeys(("c", "cll", "calle"), "calle"),
+    **dict.fromkeys(("col", "colonia"), "colonia"),
+    **dict.fromkeys(("no", "num", "nro", "numero"), "numero"),
+    **dict.fromkeys(("blvd", "blvr", "bvd", "bulevar", "bulevard", "boulevard"), "boulevard"),
+    **dict.fromkeys(("priv", "pvda", "privada"), "privada"),
+    **dict.fromkeys(("fracc", "frac", "fraccionamiento"), "fraccionamiento"),
+    **dict.fromkeys(("cd", "ciudad"), "ciudad"),
+    **dict.fromkeys(("cda", "cerr", "cerrada"), "cerrada"),
+    **dict.fromkeys(("calz", "calzada"), "calzada"),
+    **dict.fromkeys(("prol", "prolongacion"), "prolongacion"),
+    **dict.fromkeys(("carr", "carretera"), "carretera"),
+    **dict.fromkeys(("int", "interior"), "interior"),
+    **dict.fromkeys(("ext", "exterior"), "exterior"),
+    **dict.fromkeys(("dep", "dept", "depto", "dpto", "departamento"), "departamento"),
+    **dict.fromkeys(("mz", "mza", "manzana"), "manzana"),
+    **dict.fromkeys(("lt", "lte", "lote"), "lote"),
+    **dict.fromkeys(("edif", "edificio"), "edificio"),
+    **dict.fromkeys(("mpio", "municipio"), "municipio"),
+    **dict.fromkeys(("deleg", "delegacion"), "delegacion"),
+    **dict.fromkeys(("fte", "frente"), "frente"),
+    **dict.fromkeys(("uh", "unidad"), "unidad"),
+    **dict.fromkeys(("hab", "habitacional"), "habitacional"),
+    "bo": "barrio",
+    "and": "andador",
+    "sta": "santa",
+    "sto": "santo",
+    "gral": "general",
+    "lic": "licenciado",
+    "ing": "ingeniero",
+    "pdte": "presidente",
+    "nte": "norte",
+    "ote": "oriente",
+    "pte": "poniente",
+    "cdmx": "ciudad de mexico",
+}
+# Words that name the kind of thing rather than the thing: one source writes "Calle Marte", "Col.
+# Cristobal Colon", "No. 12", "Alcaldía Iztacalco", the other just "Marte", "Cristobal Colon", "12".
+DESCRIPTORS = frozenset(
+    {
+        "calle", "avenida", "boulevard", "privada", "cerrada", "calzada", "andador",
+        "colonia", "fraccionamiento", "barrio", "unidad", "habitacional",
+        "numero", "interior", "exterior", "departamento",
+        "municipio", "alcaldia", "delegacion",
+    }
+)  # fmt: skip
+# "S/N" and "sin número" mean there is no number: the same as leaving the field empty.
+_NO_NUMBER = re.compile(r"\bs\s*/\s*n\b|\bsin\s+num(ero)?\b")
+
+
+def normalize(text: object) -> str:
+    """Lower case, no accents or punctuation, abbreviations spelled out, descriptor words dropped."""
+    if text is None:
+        return ""
+    plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii").casefold()
+    plain = _NO_NUMBER.sub(" ", plain)
+    words = [ABBREVIATIONS.get(w, w) for w in re.sub(r"[^a-z0-9]+", " ", plain).split()]
+    words = " ".join(words).split()  # an abbreviation may stand for several words ("cdmx")
+    meaningful = [w for w in words if w not in DESCRIPTORS]
+    return " ".join(meaningful or words)
+
+
+def same(field: str, first: object, second: object) -> bool:
+    """Whether two values of an address field say the same thing (both empty counts as the same)."""
+    if field == "state":
+        a, b = resolve_state(first), resolve_state(second)
+        if a is not None and b is not None:
+            return a.id == b.id
+    if field == "zip_code":
+        # Only the digits: "C.P. 08016" is 08016.
+        return re.sub(r"\D", "", str(first or "")) == re.sub(r"\D", "", str(second or ""))
+    a, b = normalize(first), normalize(second)
+    if not a or not b:
+        return a == b
+    if field in EXACT_FIELDS:
+        return a.replace(" ", "") == b.replace(" ", "")  # "12 A", "12-A" and "12A" are one number
+    return fuzz.token_sort_ratio(a, b) >= FUZZY_THRESHOLD
+
+
+def similarity(ine, declared) -> dict | None:
+    """Field-by-field comparison (1 same, 0 different) and `general_score`, their mean to 3 decimals."""
+    if ine is None or declared is None:
+        return None
+    scores = {f: int(same(f, getattr(ine, f, None), getattr(declared, f, None))) for f in COMPARED_FIELDS}
+    return scores | {"general_score": round(sum(scores.values()) / len(scores), 3)}
+
+
+def _newest(addresses: list):
+    return max(addresses, key=lambda a: (a.created_at, a.id)) if addresses else None
+
+
+def compared_pair(addresses: Iterable) -> tuple:
+    """The newest INE address, and the declared one: the newest marked current, else the newest other."""
+    addresses = list(addresses)
+    others = [a for a in addresses if a.source != INE]
+    current = [a for a in others if a.is_current_address]
+    return _newest([a for a in addresses if a.source == INE]), _newest(current or others)
+
+
+def refresh_similarity(uow, model, person_id: str) -> None:
+    """Recompute the person's `addresses_similarity` from its addresses as they are now."""
+    person = uow.people.get_any(person_id)
+    if person is None:
+        return
+    value = similarity(*compared_pair(uow.records(model).for_person(person_id)))
+    if person.addresses_similarity != value:
+        person.addresses_similarity = value
+        uow.flush()
+
+
+def _checked(uow, data: dict) -> dict:
+    """`data` with `state` resolved to its catalog code and `state_id`; every broken rule in one 422."""
+    errors: dict[str, list[str]] = {}
+    if "person_id" in data:
+        try:
+            require_person(uow, data["person_id"])
+        except ValidationFailed as failed:
+            errors.update(failed.errors)
+    if "state" in data:
+        state = resolve_state(data["state"])
+        if state is None:
+            errors["state"] = [UNKNOWN_STATE.format(data["state"])]
+        else:
+            data = data | {"state": state.code, "state_id": state.id}
+    # The spec bounds both coordinates to ±180 (one schema for the pair); a latitude stops at 90.
+    coordinates = data.get("device_coordinates")
+    if coordinates and not -90 <= coordinates[0] <= 90:
+        errors["device_coordinates"] = [BAD_LATITUDE]
+    if errors:
+        raise ValidationFailed(errors)
+    return data
+
+
+def create_address(uow, model, data: dict, present: Callable):
+    """Store an address of a living person; recomputes the similarity; records `updated_data_to_person`."""
+    address = uow.records(model).new(**_checked(uow, data))
+    uow.flush()
+    refresh_similarity(uow, model, address.person_id)
+    data_updated(uow, "address", address, present(address))
+    return address
+
+
+def update_address(uow, model, address_id: str, changes: dict, present: Callable):
+    """Partial update; a move to another person recomputes the similarity of both."""
+    address = get_record(uow, model, address_id, "Address")
+    before = address.person_id
+    if changes.get("person_id") == before:
+        changes = {f: v for f, v in changes.items() if f != "person_id"}  # its person may since be deleted
+    changed = {f: v for f, v in _checked(uow, changes).items() if getattr(address, f) != v}
+    if not changed:
+        return address  # nothing changed: no event, as history records nothing either
+    for field, value in changed.items():
+        setattr(address, field, value)
+    uow.flush()
+    for person_id in dict.fromkeys((before, address.person_id)):
+        refresh_similarity(uow, model, person_id)
+    data_updated(uow, "address", address, present(address))
+    return address
+
+
+def delete_address(uow, model, address_id: str, present: Callable) -> None:
+    """A real delete (history keeps the record); recomputes the similarity; records the event."""
+    address = get_record(uow, model, address_id, "Address")
+    payload = present(address)
+    uow.records(model).delete(address)
+    uow.flush()
+    refresh_similarity(uow, model, address.person_id)
+    data_updated(uow, "address", address, payload)

@@ -1,0 +1,148 @@
+"""Biometric results: type codes, the person's `biometrics` summary, and the use cases.
+
+Use cases take a unit of work, the biometric model (the domain cannot import persistence) and
+`present`, the function that turns a record into what the API returns: events carry that payload.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.errors import NotFound
+from domain.records import data_updated, get_record, require_person
+
+RESOURCE = "biometric"
+# Position is the stored integer, as in the seed (0 LIVENESS ... 4 FACE_MATCH_ID): append only.
+TYPES = ("LIVENESS", "ENROLL", "FACE_3D_MATCH", "FACE_2D_MATCH", "FACE_MATCH_ID")
+LIVENESS = TYPES.index("LIVENESS")
+MATCH_TYPES = frozenset(TYPES.index(name) for name in ("FACE_3D_MATCH", "FACE_2D_MATCH", "FACE_MATCH_ID"))
+MAX_MATCH_LEVEL = 2_147_483_647  # the summary's match_level is a 32-bit integer in the spec
+
+
+def type_code(name: str) -> int:
+    """The stored integer of a type name (the spec admits only the five names)."""
+    return TYPES.index(name)
+
+
+def type_name(code: int) -> str | None:
+    return TYPES[code] if 0 <= code < len(TYPES) else None
+
+
+@dataclass(frozen=True)
+class Result:
+    """What the summary needs of one biometric result."""
+
+    type: int
+    metadata: dict | None
+    executed_at: datetime  # execution_date when the client sent one, else when it was stored
+    created_at: datetime
+
+
+def result_of(record) -> Result:
+    when = record.execution_date or record.created_at
+    return Result(record.type, record.metadata_, when, record.created_at)
+
+
+def _flag(metadata: dict) -> bool | None:
+    """FaceTec's verdict: `success`, unless `wasProcessed` is false (then nothing was judged)."""
+    success = metadata.get("success")
+    if not isinstance(success, bool):
+        return None
+    return success and metadata.get("wasProcessed") is not False
+
+
+def _level(metadata: dict) -> int | None:
+    level = metadata.get("matchLevel")
+    if isinstance(level, float) and level.is_integer():
+        level = int(level)
+    if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= MAX_MATCH_LEVEL:
+        return None
+    return level
+
+
+def summary(results: Iterable[Result]) -> dict | None:
+    """The person's `biometrics`: {liveness, match_id, match_level}, or None with no results at all.
+
+    How the FaceTec metadata of the latest results is read (latest = newest `execution_date`,
+    falling back to when the result was stored):
+    - `liveness`: the latest LIVENESS result's `success`, false when its `wasProcessed` is false;
+      null when there is no LIVENESS result or its metadata carries no boolean `success`.
+    - `match_id`: the same reading of the latest match result (FACE_3D_MATCH, FACE_2D_MATCH or
+      FACE_MATCH_ID): whether the face matched. `match_level`: that result's `matchLevel`
+      (FaceTec's 0-10 scale), null when absent or not a non-negative integer.
+    ENROLL results store a face map; they judge neither liveness nor a match, so they do not count.
+    """
+    results = list(results)
+    if not results:
+        return None
+
+    def latest(types) -> dict | None:
+        chosen = [r for r in results if r.type in types]
+        if not chosen:
+            return None
+        newest = max(chosen, key=lambda r: (r.executed_at, r.created_at))
+        return newest.metadata if isinstance(newest.metadata, dict) else {}
+
+    liveness, match = latest({LIVENESS}), latest(MATCH_TYPES)
+    return {
+        "liveness": None if liveness is None else _flag(liveness),
+        "match_id": None if match is None else _flag(match),
+        "match_level": None if match is None else _level(match),
+    }
+
+
+def refresh_summary(uow, model, person_id: str) -> None:
+    """Recompute the person's `biometrics` summary from its results as they are now."""
+    person = uow.people.get_any(person_id)
+    if person is None:
+        return
+    value = summary(result_of(r) for r in uow.records(model).for_person(person_id))
+    if person.biometrics_summary != value:
+        person.biometrics_summary = value
+        uow.flush()
+
+
+def person_results(uow, model, person_id: str) -> list:
+    """A living person's results, newest first (404 for an unknown or deleted person)."""
+    if uow.people.get(person_id) is None:
+        raise NotFound("Person not found")
+    return list(reversed(uow.records(model).for_person(person_id)))
+
+
+def create_biometric(uow, model, data: dict, present: Callable):
+    """Store a result of a living person; recomputes the summary; records `updated_data_to_person`."""
+    require_person(uow, data.get("person_id"))
+    biometric = uow.records(model).new(**data)
+    uow.flush()
+    refresh_summary(uow, model, biometric.person_id)
+    data_updated(uow, RESOURCE, biometric, present(biometric))
+    return biometric
+
+
+def update_biometric(uow, model, biometric_id: str, changes: dict, present: Callable):
+    """Partial update; a move to another person recomputes the summary of both."""
+    biometric = get_record(uow, model, biometric_id, "Biometric result")
+    # Only what differs is checked and stored: re-sending the same person_id is no move.
+    changes = {f: v for f, v in changes.items() if getattr(biometric, f) != v}
+    if not changes:
+        return biometric  # nothing changed: no event, as history records nothing either
+    if "person_id" in changes:
+        require_person(uow, changes["person_id"])
+    before = biometric.person_id
+    for field, value in changes.items():
+        setattr(biometric, field, value)
+    uow.flush()
+    for person_id in dict.fromkeys((before, biometric.person_id)):
+        refresh_summary(uow, model, person_id)
+    data_updated(uow, RESOURCE, biometric, present(biometric))
+    return biometric
+
+
+def delete_biometric(uow, model, biometric_id: str, present: Callable) -> None:
+    """A real delete (history keeps the record); recomputes the summary; records the event."""
+    biometric = get_record(uow, model, biometric_id, "Biometric result")
+    payload = present(biometric)
+    uow.records(model).delete(biometric)
+    uow.flush()
+    refresh_summary(uow, model, biometric.person_id)
+    data_updated(uow, RESOURCE, biometric, payload)

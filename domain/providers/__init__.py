@@ -1,0 +1,1 @@
+"""Interfaces to outside services, each with a local adapter (no network, the default) and a real one."""

@@ -1,0 +1,44 @@
+"""Addresses of people."""
+
+from domain import addresses
+from domain.records import get_record
+from handlers.envelope import envelope, paginated
+from handlers.runtime import unit_of_work
+from handlers.schemas.addresses import address_in, address_out
+from persistence.models.addresses import Address
+
+
+def list_addresses(person_id=None, page=1, per_page=20):
+    with unit_of_work() as uow:
+        result = uow.records(Address).page(page, per_page, person_id=person_id)
+        return paginated(result, address_out.dump(result.items, many=True))
+
+
+def create_address(body):
+    data = address_in.load(body)
+    with unit_of_work() as uow:
+        address = addresses.create_address(uow, Address, data, address_out.dump)
+        result = address_out.dump(address)
+        uow.commit()
+    return envelope(result), 201
+
+
+def get_address(id):
+    with unit_of_work() as uow:
+        return envelope(address_out.dump(get_record(uow, Address, id, "Address")))
+
+
+def update_address(id, body):
+    changes = address_in.load(body)
+    with unit_of_work() as uow:
+        address = addresses.update_address(uow, Address, id, changes, address_out.dump)
+        result = address_out.dump(address)
+        uow.commit()
+    return envelope(result)
+
+
+def delete_address(id):
+    with unit_of_work() as uow:
+        addresses.delete_address(uow, Address, id, address_out.dump)
+        uow.commit()
+    return envelope({"id": id})

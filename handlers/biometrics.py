@@ -1,0 +1,50 @@
+"""Biometric results of people, and `GET /people/{id}/biometrics` (routed through handlers.people)."""
+
+from domain import biometrics
+from domain.records import get_record
+from handlers.envelope import envelope, paginated
+from handlers.runtime import unit_of_work
+from handlers.schemas.biometrics import biometric_in, biometric_out
+from persistence.models.biometrics import Biometric
+
+
+def list_biometrics(person_id=None, page=1, per_page=20):
+    with unit_of_work() as uow:
+        result = uow.records(Biometric).page(page, per_page, person_id=person_id)
+        return paginated(result, biometric_out.dump(result.items, many=True))
+
+
+def create_biometric(body):
+    data = biometric_in.load(body)
+    with unit_of_work() as uow:
+        biometric = biometrics.create_biometric(uow, Biometric, data, biometric_out.dump)
+        result = biometric_out.dump(biometric)
+        uow.commit()
+    return envelope(result), 201
+
+
+def get_biometric(id):
+    with unit_of_work() as uow:
+        return envelope(biometric_out.dump(get_record(uow, Biometric, id, "Biometric result")))
+
+
+def update_biometric(id, body):
+    changes = biometric_in.load(body)
+    with unit_of_work() as uow:
+        biometric = biometrics.update_biometric(uow, Biometric, id, changes, biometric_out.dump)
+        result = biometric_out.dump(biometric)
+        uow.commit()
+    return envelope(result)
+
+
+def delete_biometric(id):
+    with unit_of_work() as uow:
+        biometrics.delete_biometric(uow, Biometric, id, biometric_out.dump)
+        uow.commit()
+    return envelope({"id": id})
+
+
+def list_person_biometrics(id):
+    """The person's results, newest first; handlers.people.list_person_biometrics delegates here."""
+    with unit_of_work() as uow:
+        return envelope(biometric_out.dump(biometrics.person_results(uow, Biometric, id), many=True))

@@ -1,0 +1,42 @@
+"""Dynamic properties, and saving a person's values for one of them."""
+
+from domain import dynamic_properties as dynamic
+from handlers.envelope import envelope, paginated
+from handlers.runtime import unit_of_work
+from handlers.schemas.dynamic_properties import property_in, property_out, value_out, values_in
+from persistence.repositories.dynamic_properties import DynamicPropertyRepository
+
+
+def list_dynamic_properties(page=1, per_page=20):
+    with unit_of_work() as uow:
+        result = uow.repository(DynamicPropertyRepository).properties_page(page, per_page)
+        return paginated(result, property_out.dump(result.items, many=True))
+
+
+def create_dynamic_property(body):
+    data = property_in.load(body)
+    with unit_of_work() as uow:
+        prop = dynamic.create_property(uow, uow.repository(DynamicPropertyRepository), data)
+        uow.commit()
+        return envelope(property_out.dump(prop)), 201
+
+
+def get_dynamic_property(id):
+    with unit_of_work() as uow:
+        return envelope(property_out.dump(dynamic.get_property(uow.repository(DynamicPropertyRepository), id)))
+
+
+def update_dynamic_property(id, body):
+    data = property_in.load(body)
+    with unit_of_work() as uow:
+        prop = dynamic.update_property(uow, uow.repository(DynamicPropertyRepository), id, data)
+        uow.commit()
+        return envelope(property_out.dump(prop))
+
+
+def save_dynamic_property_values(id, body):
+    data = values_in.load(body)
+    with unit_of_work() as uow:
+        record = dynamic.save_values(uow, uow.repository(DynamicPropertyRepository), id, data)
+        uow.commit()
+        return envelope(value_out.dump(record)), 201

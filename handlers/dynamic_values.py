@@ -1,0 +1,30 @@
+"""Dynamic values: every saved version, one version, and a person's current values.
+
+`list_person_dynamic_values` serves `GET /people/{id}/dynamic-values`, routed to handlers.people, which
+delegates here.
+"""
+
+from domain import dynamic_properties as dynamic
+from handlers.envelope import envelope, paginated
+from handlers.runtime import unit_of_work
+from handlers.schemas.dynamic_properties import value_out
+from persistence.repositories.dynamic_properties import DynamicPropertyRepository
+
+
+def list_dynamic_values(page=1, per_page=20, descriptor_id=None, person_id=None):
+    with unit_of_work() as uow:
+        store = uow.repository(DynamicPropertyRepository)
+        result = store.values_page(page, per_page, person_id=person_id, property_id=descriptor_id)
+        return paginated(result, value_out.dump(result.items, many=True))
+
+
+def get_dynamic_value(id):
+    with unit_of_work() as uow:
+        return envelope(value_out.dump(dynamic.get_value(uow.repository(DynamicPropertyRepository), id)))
+
+
+def list_person_dynamic_values(id, all=False, descriptor_id=None, page=1, per_page=20):  # noqa: A002 - spec names
+    with unit_of_work() as uow:
+        store = uow.repository(DynamicPropertyRepository)
+        result = dynamic.person_values(uow, store, id.lower(), all, descriptor_id, page, per_page)
+        return paginated(result, value_out.dump(result.items, many=True))

@@ -1,0 +1,43 @@
+"""Financial data of people: `/financial-data`."""
+
+from domain import financial_data as financial
+from handlers.envelope import envelope, paginated
+from handlers.runtime import unit_of_work
+from handlers.schemas.financial_data import financial_in, financial_out
+from persistence.models.financial_data import FinancialData
+
+
+def list_financial_data(page=1, per_page=20, person_id=None):
+    with unit_of_work() as uow:
+        result = uow.records(FinancialData).page(page, per_page, person_id=person_id)
+        return paginated(result, financial_out.dump(result.items, many=True))
+
+
+def create_financial_data(body):
+    data = financial_in.load(body)
+    with unit_of_work() as uow:
+        record = financial.create_financial_data(uow, uow.records(FinancialData), data, financial_out.dump)
+        result = financial_out.dump(record)
+        uow.commit()
+    return envelope(result), 201
+
+
+def get_financial_data(id):
+    with unit_of_work() as uow:
+        return envelope(financial_out.dump(financial.get_financial_data(uow, uow.records(FinancialData), id)))
+
+
+def update_financial_data(id, body):
+    changes = financial_in.load(body)
+    with unit_of_work() as uow:
+        record = financial.update_financial_data(uow, uow.records(FinancialData), id, changes, financial_out.dump)
+        result = financial_out.dump(record)
+        uow.commit()
+    return envelope(result)
+
+
+def delete_financial_data(id):
+    with unit_of_work() as uow:
+        financial.delete_financial_data(uow, uow.records(FinancialData), id, financial_out.dump)
+        uow.commit()
+    return envelope({"id": id})

@@ -1,0 +1,84 @@
+"""Temporary people, and their promotion to definitive people.
+
+The promotion's callback is queued after the commit; a queue outage loses that one callback (it is
+logged). Moving it to the transactional outbox, once the events issue delivers from there, would
+make it as durable as the events.
+"""
+
+import logging
+
+from domain import bank_data as banking
+from domain import employment_data as employment
+from domain import people
+from domain import temporary_people as temporaries
+from handlers.envelope import envelope, paginated
+from handlers.runtime import current, unit_of_work
+from handlers.schemas.bank_data import bank_out
+from handlers.schemas.employment_data import employment_out
+from handlers.schemas.temporary_people import load_promotion, temporary_in, temporary_out
+from persistence.models.bank_data import BankData
+from persistence.models.employment_data import EmploymentData
+from persistence.repositories.temporary_people import TemporaryPeopleRepository
+
+CALLBACK_JOB = "jobs.callbacks.post_promoted_person"
+log = logging.getLogger("personas.temporary_people")
+
+
+def _records(uow) -> TemporaryPeopleRepository:
+    return uow.repository(TemporaryPeopleRepository)
+
+
+def list_temporary_people(page=1, per_page=20):
+    with unit_of_work() as uow:
+        result = _records(uow).page(page, per_page)
+        return paginated(result, temporary_out.dump(result.items, many=True))
+
+
+def create_temporary_person(body):
+    data = temporary_in.load(body)
+    with unit_of_work() as uow:
+        temporary = temporaries.create_temporary_person(uow, _records(uow), data)
+        result = temporary_out.dump(temporary)
+        uow.commit()
+    return envelope(result), 201
+
+
+def get_temporary_person(id):
+    with unit_of_work() as uow:
+        return envelope(temporary_out.dump(temporaries.get_temporary_person(_records(uow), id)))
+
+
+def update_temporary_person(id, body):
+    changes = temporary_in.load(body)
+    with unit_of_work() as uow:
+        temporary = temporaries.update_temporary_person(uow, _records(uow), id, changes)
+        result = temporary_out.dump(temporary)
+        uow.commit()
+    return envelope(result)
+
+
+def _record_creators(uow) -> dict:
+    """How a promotion stores employment and bank data: the use cases of their own resources."""
+    return {
+        "employment_data": lambda data: employment.create_employment_data(
+            uow, uow.records(EmploymentData), data, employment_out.dump
+        ),
+        "bank_data": lambda data: banking.create_bank_data(uow, uow.records(BankData), data, bank_out.dump),
+    }
+
+
+def promote_temporary_person(id, body):
+    with unit_of_work() as uow:
+        temporary = temporaries.claim(_records(uow), id)
+        promotion = load_promotion(temporaries.promotion_request(temporary, body))
+        person = temporaries.promote(uow, temporary, promotion, _record_creators(uow))
+        result = people.view(uow, person)
+        uow.commit()
+    if temporary.callback_url:
+        # After the commit: the job reads the person in its own unit of work. The person exists now,
+        # so a queue that refuses the job must not turn this answer into an error.
+        try:
+            current().jobs.enqueue(CALLBACK_JOB, temporary.id)
+        except Exception:  # noqa: BLE001 - logged; see the module docstring
+            log.exception("callback of temporary person %s could not be queued", temporary.id)
+    return envelope(result), 201

@@ -1,0 +1,37 @@
+"""Verification codes sent to a contact's phone or email: only their HMAC is stored."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, update
+from sqlalchemy.orm import Mapped, mapped_column, object_session
+
+from persistence.models.base import Base, Timestamp, TimestampMixin, UuidStr, new_id
+
+
+class ContactCode(TimestampMixin, Base):
+    __tablename__ = "contact_codes"
+
+    id: Mapped[str] = mapped_column(UuidStr, primary_key=True, default=new_id)
+    contact_data_id: Mapped[str] = mapped_column(
+        ForeignKey("contact_data.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    channel: Mapped[str] = mapped_column(String(8), nullable=False)
+    # The phone or email the code went to: a code proves only that address.
+    destination: Mapped[str] = mapped_column(String(254), nullable=False)
+    code_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    consumed_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+
+    def count_attempt(self) -> int:
+        """Adds one attempt in SQL and returns the new count.
+
+        `attempts = attempts + 1` runs in the database (and locks the row on MariaDB), so guesses sent
+        in parallel each count and none can slip past the limit on a stale value.
+        """
+        session = object_session(self)
+        table = type(self)
+        stmt = update(table).where(table.id == self.id).values(attempts=table.attempts + 1)
+        session.execute(stmt.execution_options(synchronize_session=False))
+        session.refresh(self, ["attempts"])
+        return self.attempts

@@ -1,0 +1,167 @@
+"""Rules of contact data with no database: normalising addresses, making and judging codes, local senders."""
+
+import json
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from domain import contact_data as contacts
+from domain.errors import ValidationFailed
+from domain.providers.messaging import (
+    HttpSmsSender,
+    LocalEmailSender,
+    LocalSmsSender,
+    SmtpEmailSender,
+)
+from personas.config import Settings
+from personas.providers import build_providers
+
+NOW = datetime(2024, 5, 1, 12, 0, 0)
+SECRET = "unit-secret"
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["5591038054", "525591038054", "+525591038054", "+52 (55) 9103-8054", "52 1 55 9103 8054", "+5215591038054"],
+)
+def test_a_mexican_phone_becomes_e164_with_or_without_its_country_code(written):
+    assert contacts.normalise_phone(written) == "+525591038054"
+
+
+def test_a_phone_of_another_country_needs_its_plus_and_keeps_its_country():
+    assert contacts.normalise_phone("+44 20 7946 0958") == "+442079460958"
+
+
+@pytest.mark.parametrize("written", ["1234567", "0000000000", "55 9103 805", "+52 1234", "abc", "+999 1234567"])
+def test_a_phone_that_is_no_valid_number_is_refused_naming_phone(written):
+    with pytest.raises(ValidationFailed) as refused:
+        contacts.normalise_phone(written)
+    assert refused.value.errors == {"phone": [contacts.INVALID_PHONE]}
+
+
+def test_an_email_keeps_its_local_part_and_lowers_its_domain():
+    assert contacts.normalise_email("Juan.Perez@Example.COM") == "Juan.Perez@example.com"
+
+
+@pytest.mark.parametrize("written", ["user@example", "no-at-sign.com", "a@b@example.com", "user@exa mple.com"])
+def test_an_email_that_is_not_an_address_is_refused_naming_email(written):
+    with pytest.raises(ValidationFailed) as refused:
+        contacts.normalise_email(written)
+    assert list(refused.value.errors) == ["email"]
+    assert refused.value.errors["email"][0].startswith("Correo inválido / Invalid email: ")
+
+
+def test_codes_are_six_digits_and_vary():
+    codes = {contacts.new_code() for _ in range(200)}
+    assert all(len(c) == 6 and c.isdigit() for c in codes)
+    assert len(codes) > 190
+
+
+def test_a_code_digest_is_bound_to_its_secret_contact_channel_and_address():
+    base = contacts.code_digest(SECRET, "c1", "sms", "+525591038054", "123456")
+    assert base == contacts.code_digest(SECRET, "c1", "sms", "+525591038054", "123456")
+    assert (
+        len(
+            {
+                base,
+                contacts.code_digest("other", "c1", "sms", "+525591038054", "123456"),
+                contacts.code_digest(SECRET, "c2", "sms", "+525591038054", "123456"),
+                contacts.code_digest(SECRET, "c1", "email", "+525591038054", "123456"),
+                contacts.code_digest(SECRET, "c1", "sms", "+525591038055", "123456"),
+                contacts.code_digest(SECRET, "c1", "sms", "+525591038054", "123457"),
+            }
+        )
+        == 6
+    )
+
+
+def issued(code="123456", **overrides):
+    digest = contacts.code_digest(SECRET, "c1", "sms", "+525591038054", code)
+    return SimpleNamespace(
+        **{"code_hash": digest, "expires_at": NOW + contacts.CODE_TTL, "consumed_at": None} | overrides
+    )
+
+
+def given(code):
+    return contacts.code_digest(SECRET, "c1", "sms", "+525591038054", code)
+
+
+def test_the_right_code_within_ten_minutes_and_five_attempts_is_accepted():
+    assert contacts.judge(issued(), given("123456"), attempt=5, now=NOW + timedelta(minutes=9, seconds=59)) is None
+
+
+def test_a_wrong_code_is_refused():
+    assert contacts.judge(issued(), given("654321"), attempt=1, now=NOW) == contacts.WRONG
+
+
+def test_a_code_is_refused_from_the_moment_it_expires():
+    assert contacts.judge(issued(), given("123456"), attempt=1, now=NOW + contacts.CODE_TTL) == contacts.EXPIRED
+
+
+def test_the_sixth_attempt_is_refused_even_with_the_right_code():
+    assert contacts.judge(issued(), given("123456"), attempt=6, now=NOW) == contacts.EXHAUSTED
+
+
+def test_a_used_code_is_refused_before_anything_else():
+    assert contacts.judge(issued(consumed_at=NOW), given("123456"), attempt=1, now=NOW) == contacts.USED
+
+
+def test_the_local_senders_write_one_json_line_per_message_in_their_own_file(tmp_path):
+    outbox = tmp_path / "outbox"
+    assert LocalSmsSender(outbox).send("+525591038054", "Tu código es 123456") == {"provider": "local"}
+    assert LocalEmailSender(outbox).send("a@example.com", "Código", "es 654321", "<b>654321</b>") == {
+        "provider": "local"
+    }
+    LocalSmsSender(outbox).send("+525591038055", "Tu código es 111111")
+    sms = [json.loads(line) for line in (outbox / "sms.jsonl").read_text().splitlines()]
+    email = [json.loads(line) for line in (outbox / "email.jsonl").read_text().splitlines()]
+    assert [(m["to"], m["body"], m["provider"]) for m in sms] == [
+        ("+525591038054", "Tu código es 123456", "local"),
+        ("+525591038055", "Tu código es 111111", "local"),
+    ]
+    assert email[0]["subject"] == "Código" and email[0]["html"] == "<b>654321</b>"
+    assert datetime.fromisoformat(email[0]["time"]).tzinfo is not None
+
+
+def test_providers_are_local_unless_a_url_is_configured(tmp_path):
+    local = build_providers(Settings(local_outbox=str(tmp_path)))
+    assert isinstance(local["sms"], LocalSmsSender) and isinstance(local["email"], LocalEmailSender)
+    real = build_providers(Settings(sms_url="https://sms.example.com/send", smtp_url="smtps://u:p@mail.example.com"))
+    assert isinstance(real["sms"], HttpSmsSender) and isinstance(real["email"], SmtpEmailSender)
+
+
+def test_the_smtp_url_gives_host_port_tls_credentials_and_sender():
+    plain = SmtpEmailSender("smtp://mail.example.com")
+    assert (plain.host, plain.port, plain.ssl, plain.starttls, plain.username) == (
+        "mail.example.com",
+        25,
+        False,
+        False,
+        None,
+    )
+    tls = SmtpEmailSender("smtp://me%40x.com:p%3Ass@mail.example.com?starttls=true&from=kyc@x.com")
+    assert (tls.port, tls.starttls, tls.username, tls.password, tls.sender) == (
+        587,
+        True,
+        "me@x.com",
+        "p:ss",
+        "kyc@x.com",
+    )
+    assert SmtpEmailSender("smtps://mail.example.com").port == 465
+    with pytest.raises(ValueError):
+        SmtpEmailSender("http://mail.example.com")
+
+
+def test_the_sms_url_credentials_go_in_a_basic_auth_header_not_in_the_url():
+    sender = HttpSmsSender("https://user:secret@sms.example.com:8443/v1/send?x=1")
+    assert sender.url == "https://sms.example.com:8443/v1/send?x=1"
+    assert sender.headers["Authorization"] == "Basic dXNlcjpzZWNyZXQ="
+
+
+def test_a_bad_email_and_a_bad_phone_are_named_together_and_other_fields_pass_through():
+    with pytest.raises(ValidationFailed) as refused:
+        contacts.normalise_contact({"person_id": "p", "email": "a@b.test", "phone": "1234567"})
+    assert set(refused.value.errors) == {"email", "phone"}
+    clean = contacts.normalise_contact({"person_id": "p", "phone": "5591038054"})
+    assert clean == {"person_id": "p", "phone": "+525591038054"}
