@@ -8,7 +8,8 @@ import click
 from domain import api_keys as keys
 from persistence.db import make_engine, make_session_factory
 from persistence.migrate import upgrade
-from persistence.models import ApiKey
+from persistence import crypto
+from persistence.models import ApiKey, Base
 from persistence.models.base import utcnow
 from persistence.uow import UnitOfWork
 from personas.config import Settings
@@ -68,6 +69,19 @@ def db_upgrade():
     settings = Settings.from_env()
     upgrade(make_engine(settings.database_url))
     click.echo(f"database {_safe(settings)} is up to date")
+
+
+@db.command("rotate-keys")
+def db_rotate_keys():
+    """Re-encrypt data at rest with the first key of PERSONAS_ENCRYPTION_KEYS (list the old keys after it)."""
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    crypto.configure(settings)
+    with make_session_factory(engine)() as session:
+        count = crypto.rotate(session, Base.metadata)
+        session.commit()
+    click.echo(f"re-encrypted {count} values with the newest key")
 
 
 @main.group("api-keys")

@@ -100,3 +100,13 @@ def test_serve_with_no_configuration_uses_sqlite_in_the_current_folder(tmp_path)
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_rotate_keys_re_encrypts_with_the_first_key(tmp_path, env):
+    from cryptography.fernet import Fernet
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    env = env | {"PERSONAS_ENCRYPTION_KEYS": old}
+    run(["db", "upgrade"], tmp_path, env)
+    result = run(["db", "rotate-keys"], tmp_path, env | {"PERSONAS_ENCRYPTION_KEYS": f"{new},{old}"})
+    assert "re-encrypted 0 values" in result.stdout
