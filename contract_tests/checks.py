@@ -67,6 +67,22 @@ BUSINESS_RULES = (
     re.compile(r"^[a-z_]+(:.*)? — .+ / .+$", re.S),  # a dynamic value breaking its property's rule
     re.compile(r"^No es un campo de esta propiedad / Not a field of this property$"),
     re.compile(r"^No coincide con la propiedad de la ruta / Does not match the property in the path$"),
+    # files (issue 4)
+    re.compile(r" / (Unknown model record|Unknown or expired temporary file|Must be a JSON object)$"),
+    re.compile(r" / (Must be a JPEG or PNG image|Must be valid JSON|The file is empty)$"),
+    re.compile(r" / (Send `file` or `file_tmp_id`|Must be an http or https URL)$"),
+    # validations (issue 5)
+    re.compile(r" / (Not a field of this class's config|Required field|Must be an absolute http or https URL)$"),
+    re.compile(r" / (Must be a non-empty string|Must be a custom catalog id|Must equal the class \(\w+\))$"),
+    re.compile(r" / (Must be an object of strings|Must be an object, or a list of field names)$"),
+    re.compile(r" / Invalid expression: "),
+    re.compile(r" / (Unknown validation|The validation is not active): "),
+    re.compile(r" / The validation does not apply to (person|address): "),
+    re.compile(r" / Validation retry not allowed; use force=true$"),
+    # notification channels (issue 5)
+    re.compile(r" / (Not allowed for|Required for) an? (webhook|slack|email) channel: "),
+    re.compile(r" / config is required when type changes$"),
+    re.compile(r" / Not a valid email address: "),
 )
 
 AUTH_REFUSAL = {"success": False, "code": 403, "error": "Failed authorization"}

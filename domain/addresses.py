@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 
 from rapidfuzz import fuzz
 
+from domain import validations
 from domain.catalogs import resolve_state
 from domain.errors import ValidationFailed
 from domain.records import data_updated, get_record, require_person
@@ -163,6 +164,7 @@ def create_address(uow, model, data: dict, present: Callable):
     uow.flush()
     refresh_similarity(uow, model, address.person_id)
     data_updated(uow, "address", address, present(address))
+    validations.start_auto_validations(uow, address.person_id, "address_created", address.id)
     return address
 
 

@@ -6,7 +6,7 @@ Functions take a unit of work (`uow`) with repositories; they never commit.
 import uuid
 from datetime import UTC, date, datetime
 
-from domain import catalogs
+from domain import catalogs, validations
 from domain.errors import Conflict, NotFound, ValidationFailed
 from domain.identity import age, check_person_identity, information_percentage, parse_curp
 
@@ -50,6 +50,7 @@ def create_person(uow, data: dict, ignore_curp_validation: bool = False):
     person = uow.people.new(id=str(uuid.uuid4()), active_national_id=data["national_id"], **data)
     uow.flush()
     uow.events.record("person_register", "person", person.id, view(uow, person))
+    validations.start_auto_validations(uow, person.id, "person_created")
     return person
 
 
@@ -86,6 +87,7 @@ def update_person(uow, person, changes: dict, ignore_curp_validation: bool = Fal
         setattr(person, field, value)
     person.active_national_id = person.national_id
     uow.flush()
+    validations.start_auto_validations(uow, person.id, "person_updated")
     return person
 
 

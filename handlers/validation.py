@@ -16,6 +16,7 @@ from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator
 from email_validator import EmailNotValidError, validate_email
 from jsonschema import FormatChecker
+from jsonschema.exceptions import best_match
 
 from handlers.errors import FieldErrors, PayloadTooLarge
 
@@ -63,6 +64,9 @@ def _field(error) -> str:
 
 
 def _message(error) -> str:
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        # The instance's repr says nothing; the closest alternative's own error does.
+        return _message(best_match(error.context))
     if error.validator == "additionalProperties":
         return "Campo no permitido / Unknown field"
     if error.validator == "required":

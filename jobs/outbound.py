@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 TIMEOUT = 5.0
@@ -139,9 +140,26 @@ def post_json(
     resolver: Callable = socket.getaddrinfo,
 ) -> Response:
     """POST `payload` as JSON to `url` under the rules of this module; any status comes back as it is."""
-    scheme, host, port, path, address = check_url(url, allowlist, resolver)
     body = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
-    sent = {"Content-Type": "application/json", "User-Agent": USER_AGENT, **(headers or {})}
+    sent = {"Content-Type": "application/json", **(headers or {})}
+    return _exchange("POST", url, body, sent, allowlist, timeout, max_bytes, resolver)
+
+
+def download(
+    url: str,
+    sink: BinaryIO,
+    allowlist: Iterable[str] = (),
+    timeout: float = TIMEOUT,
+    max_bytes: int = MAX_BYTES,
+    resolver: Callable = socket.getaddrinfo,
+) -> Response:
+    """GET `url` into `sink` a chunk at a time (never wholly in memory); the returned body is empty."""
+    return _exchange("GET", url, None, {}, allowlist, timeout, max_bytes, resolver, sink)
+
+
+def _exchange(method, url, body, headers, allowlist, timeout, max_bytes, resolver, sink=None) -> Response:
+    scheme, host, port, path, address = check_url(url, allowlist, resolver)
+    sent = {"User-Agent": USER_AGENT, **headers}
     conn = _connection(scheme, host, port, address, timeout)
     started = time.monotonic()
     expired = threading.Event()
@@ -152,14 +170,17 @@ def post_json(
         conn.connect()
         watchdog.interval = max(0.0, timeout - (time.monotonic() - started))
         watchdog.start()
-        conn.request("POST", path, body=body, headers=sent)
+        conn.request(method, path, body=body, headers=sent)
         response = conn.getresponse()
         chunks, size = [], 0
         while chunk := response.read1(65536):
             size += len(chunk)
             if size > max_bytes:
                 raise OutboundFailed(f"calling {host}: the response is larger than {max_bytes} bytes")
-            chunks.append(chunk)
+            if sink is None:
+                chunks.append(chunk)
+            else:
+                sink.write(chunk)
         if expired.is_set():
             raise OutboundFailed(f"calling {host}: took longer than {timeout} s")
         return Response(response.status, {k.lower(): v for k, v in response.getheaders()}, b"".join(chunks))

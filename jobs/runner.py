@@ -6,7 +6,7 @@ through RQ (the events issue) unchanged. Each job gets a `JobContext` as first a
 
 import importlib
 import logging
-import time
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -25,11 +25,14 @@ def resolve(name: str):
 
 
 class InProcessJobs:
-    """Runs jobs on a small thread pool, retrying failures with a growing delay."""
+    """Runs jobs on a small thread pool, retrying failures with a growing delay.
+
+    A retry waits on a timer, not in a pool thread, so failing jobs never hold up the others.
+    """
 
     kind = "in-process"
 
-    def __init__(self, context: JobContext, workers: int = 2, retries: int = 3, backoff: float = 1.0):
+    def __init__(self, context: JobContext, workers: int = 4, retries: int = 3, backoff: float = 1.0):
         self.context = context
         self.retries = retries
         self.backoff = backoff
@@ -37,17 +40,21 @@ class InProcessJobs:
 
     def enqueue(self, name: str, *args):
         resolve(name)  # fail now, in the request, for a job that does not exist
-        return self.pool.submit(self._run, name, args)
+        return self.pool.submit(self._run, name, args, 0)
 
-    def _run(self, name: str, args: tuple):
-        for attempt in range(self.retries + 1):
-            try:
-                return resolve(name)(self.context, *args)
-            except Exception:  # noqa: BLE001 - a job failure must not kill the pool; it is logged and retried
-                log.exception("job %s%r failed (attempt %d)", name, args, attempt + 1)
-                if attempt < self.retries:
-                    time.sleep(self.backoff * 2**attempt)
+    def _run(self, name: str, args: tuple, attempt: int):
+        try:
+            return resolve(name)(self.context, *args)
+        except Exception:  # noqa: BLE001 - a job failure must not kill the pool; it is logged and retried
+            log.exception("job %s%r failed (attempt %d)", name, args, attempt + 1)
+            if attempt < self.retries:
+                timer = threading.Timer(self.backoff * 2**attempt, self._resubmit, (name, args, attempt + 1))
+                timer.daemon = True
+                timer.start()
         return None
+
+    def _resubmit(self, name: str, args: tuple, attempt: int) -> None:
+        self.pool.submit(self._run, name, args, attempt)
 
     def health(self) -> str:
         return self.kind

@@ -14,7 +14,9 @@ from connexion.resolver import Resolver
 from handlers import errors, pending, runtime
 from handlers.guard import Guard
 from handlers.validation import validator_map
-from jobs.runner import InProcessJobs, JobContext
+from jobs.queue import build_jobs
+from jobs.relay import RelayLoop
+from jobs.runner import JobContext
 from persistence import crypto, history
 from persistence.db import make_engine, make_session_factory
 from persistence.migrate import upgrade
@@ -55,14 +57,14 @@ def create_app(settings: Settings | None = None, migrate: bool = True) -> FlaskA
     crypto.configure(settings)
     factory = make_session_factory(engine)
     history.install(factory)
+    context = JobContext(settings, factory)
+    jobs = build_jobs(context)
     runtime.configure(
-        runtime.Runtime(
-            settings=settings,
-            session_factory=factory,
-            jobs=InProcessJobs(JobContext(settings, factory)),
-            providers=build_providers(settings),
-        )
+        runtime.Runtime(settings=settings, session_factory=factory, jobs=jobs, providers=build_providers(settings))
     )
+    if not settings.redis_url:
+        # No Redis: this process relays its own outbox (with Redis, `personas worker` processes do).
+        RelayLoop(context, jobs.enqueue).start()
 
     app = FlaskApp(__name__, specification_dir=str(SPEC_PATH.parent))
     app.add_api(

@@ -6,9 +6,9 @@ import sys
 import click
 
 from domain import api_keys as keys
+from persistence import crypto
 from persistence.db import make_engine, make_session_factory
 from persistence.migrate import upgrade
-from persistence import crypto
 from persistence.models import ApiKey, Base
 from persistence.models.base import utcnow
 from persistence.uow import UnitOfWork
@@ -122,10 +122,66 @@ def api_keys_revoke(key_id):
 
 
 @main.command()
-def worker():
-    """Run background jobs from Redis (arrives with the events issue)."""
-    click.echo("personas worker: not available yet; background jobs arrive with the events issue.", err=True)
-    sys.exit(2)
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty (for scripts and tests).")
+@click.option("--name", default=None, help="Worker name in Redis (default: RQ's unique name).")
+def worker(burst, name):
+    """Run background jobs from Redis (PERSONAS_REDIS_URL) and relay the outbox of events."""
+    import logging
+
+    from jobs.queue import run_worker
+
+    settings = Settings.from_env()
+    if not settings.redis_url:
+        click.echo("personas worker: set PERSONAS_REDIS_URL (without Redis the API runs jobs itself).", err=True)
+        sys.exit(2)
+    upgrade(make_engine(settings.database_url))
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    click.echo(f"personas worker: queue on {_safe_redis(settings.redis_url)}, database {_safe(settings)}", err=True)
+    run_worker(settings, burst=burst, name=name)
+
+
+def _safe_redis(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - only for a log line
+        return "redis"
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10000), help="Rows per commit.")
+def import_people(file, batch_size):
+    """Import people from a CSV or XLSX FILE, as POST /people/import does (safe to run again)."""
+    from domain import people_import
+    from domain.errors import ValidationFailed
+    from handlers.people_io import TARGETS
+    from persistence import history
+
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    crypto.configure(settings)
+    factory = make_session_factory(engine)
+    history.install(factory)
+    size = os.path.getsize(file)
+    with open(file, "rb") as stream, click.progressbar(length=size, label="importing", file=sys.stderr) as bar:
+        # The bar follows the bytes read; it only draws on a terminal (click hides it otherwise).
+        def advanced(report, _rows):
+            bar.update(max(0, stream.tell() - bar.pos))
+
+        try:
+            report = people_import.import_people(
+                lambda: UnitOfWork(factory), people_import.read_rows(stream), TARGETS, batch_size, advanced
+            )
+        except ValidationFailed as failed:
+            raise click.ClickException(str(failed)) from None
+        bar.update(size - bar.pos)
+    for row in report["rows"]:
+        if row["status"] == "failed":
+            click.echo(f"row {row['row']}: {row['errors']}", err=True)
+    click.echo(f"created {report['created']}, existing {report['existing']}, failed {report['failed']}")
 
 
 if __name__ == "__main__":

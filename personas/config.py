@@ -37,6 +37,9 @@ class Settings:
     sms_url: str | None = None
     # Where the local SMS and email adapters write what they would have sent (readable by tests and developers).
     local_outbox: str = field(default_factory=lambda: str(Path.cwd() / "personas-outbox"))
+    # Outside identity services; unset, the deterministic local adapters answer.
+    face_url: str | None = None
+    esign_url: str | None = None
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Settings":
@@ -51,5 +54,7 @@ class Settings:
             smtp_url=env.get("PERSONAS_SMTP_URL") or None,
             sms_url=env.get("PERSONAS_SMS_URL") or None,
             local_outbox=env.get("PERSONAS_LOCAL_OUTBOX") or str(Path.cwd() / "personas-outbox"),
+            face_url=env.get("PERSONAS_FACE_URL") or None,
+            esign_url=env.get("PERSONAS_ESIGN_URL") or None,
             outbound_allowlist=tuple(h.strip() for h in allow.split(",") if h.strip()),
         )

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs the project and its test tools in .venv,
-# installs (apt-get, as root) and starts a throw-away MariaDB on loopback, runs lint, the import
+# installs (apt-get, as root) and starts a throw-away MariaDB and Redis on loopback, runs lint, the import
 # layers contract, the spec validator, the tests on SQLite and MariaDB, and Schemathesis; then
 # stops what it started. Under CI=true a service that cannot start is a failure, never a skip.
 set -euo pipefail
@@ -14,6 +14,7 @@ python3 -m venv .venv
 work=$(mktemp -d /tmp/personas-test.XXXXXX)
 cleanup() {
     bash scripts/mariadb.sh stop "$work/mariadb" >/dev/null 2>&1 || true
+    bash scripts/redis.sh stop "$work/redis" >/dev/null 2>&1 || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -28,6 +29,16 @@ elif [ "${CI:-}" = "true" ]; then
     exit 1
 else
     echo "MariaDB could not be started: its tests will be skipped (they fail under CI=true)." >&2
+fi
+
+if url=$(bash scripts/redis.sh start "$work/redis" "$(free_port)"); then
+    export PERSONAS_TEST_REDIS_URL="$url"
+    echo "Redis: $url" >&2
+elif [ "${CI:-}" = "true" ]; then
+    echo "Redis could not be started, and CI=true: failing." >&2
+    exit 1
+else
+    echo "Redis could not be started: its tests will be skipped (they fail under CI=true)." >&2
 fi
 
 echo "== ruff" >&2

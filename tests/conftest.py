@@ -54,7 +54,9 @@ def database_url(request, tmp_path_factory):
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     outbox = str(tmp_path_factory.mktemp("outbox"))
-    return create_app(Settings(database_url=database_url, secret_key="test-secret", local_outbox=outbox))
+    files = str(tmp_path_factory.mktemp("files"))
+    settings = Settings(database_url=database_url, secret_key="test-secret", local_outbox=outbox, storage_url=files)
+    return create_app(settings)
 
 
 @pytest.fixture(scope="session")

@@ -109,7 +109,7 @@ def test_an_unknown_path_is_404_and_a_wrong_method_405_in_the_envelope(api):
 
 
 def test_pending_operations_answer_501_in_the_envelope(api):
-    response = api.get("/validations")
+    response = api.post("/people/export", json={"start_date": "2024-01-01", "end_date": "2024-01-02"})
     assert response.status_code == 501 and response.json() == {
         "success": False,
         "code": 501,

@@ -45,11 +45,6 @@ def test_db_upgrade_creates_the_schema_in_an_empty_database(tmp_path, env):
     assert (tmp_path / "cli.sqlite3").stat().st_size > 0
 
 
-def test_the_worker_says_it_is_not_available_yet(tmp_path, env):
-    result = run(["worker"], tmp_path, env, check=False)
-    assert result.returncode != 0 and "events issue" in result.stderr
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -1,0 +1,160 @@
+"""Media use cases: attach a file to a model, from an upload or a temporary file; list; delete.
+
+Bytes go to the storage before the row is committed; keys to remove are returned to the caller,
+which deletes them only after its commit (a rolled-back request must not lose a stored file).
+"""
+
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from domain.errors import NotFound, ValidationFailed
+from domain.files import (
+    TEMPORARY_LIFETIME,
+    UNKNOWN_TEMPORARY,
+    Upload,
+    media_key,
+    new_uuid,
+    require_owner,
+    temporary_key,
+)
+
+EVENT = "media_added_to_model"
+
+
+class ChunkReader(io.RawIOBase):
+    """A read-only stream over an iterator of byte chunks (a stored object, copied without loading it)."""
+
+    def __init__(self, chunks: Iterator[bytes]):
+        self._chunks, self._rest = chunks, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._rest:
+            self._rest = next(self._chunks, b"")
+            if not self._rest:
+                return 0
+        size = min(len(buffer), len(self._rest))
+        buffer[:size], self._rest = self._rest[:size], self._rest[size:]
+        return size
+
+
+def _iso(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def view(found) -> dict:
+    """A media as the API and the `media_added_to_model` payload show it (the seed's media row)."""
+    return {
+        "id": found.id,
+        "model_type": found.model_type,
+        "model_id": found.model_id,
+        "uuid": found.uuid,
+        "collection_name": found.collection_name,
+        "name": found.name,
+        "file_name": found.file_name,
+        "mime_type": found.mime_type,
+        "disk": found.disk,
+        "conversions_disk": found.disk,
+        "size": found.size,
+        "manipulations": [],
+        "custom_properties": found.custom_properties,
+        "generated_conversions": [],
+        "responsive_images": [],
+        "order_column": found.order_column,
+        "conversions": {},
+        "created_at": _iso(found.created_at),
+        "updated_at": _iso(found.updated_at),
+    }
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def add_media(uow, storage, owners: dict, media_model, *, target: dict, upload: Upload):
+    """Store `upload` for `target` (model, model_id, collection, metadata); records `media_added_to_model`."""
+    require_owner(uow, owners, target["model"], target["model_id"])
+    media_uuid = new_uuid()
+    media = uow.records(media_model).new(
+        uuid=media_uuid,
+        model_type=target["model"],
+        model_id=target["model_id"],
+        collection_name=target.get("collection") or "default",
+        name=upload.name,
+        file_name=upload.file_name,
+        mime_type=upload.mime_type,
+        disk=storage.disk,
+        size=upload.size,
+        custom_properties=target.get("metadata"),
+        order_column=0,
+        storage_key=media_key(media_uuid),
+    )
+    storage.save(media.storage_key, upload.stream, upload.mime_type)
+    uow.flush()
+    uow.events.record(EVENT, "media", media.uuid, view(media))
+    return media
+
+
+def save_temporary(uow, storage, temporary_model, upload: Upload):
+    """Keep an upload for 24 hours under a new id."""
+    tmp_id = new_uuid()
+    record = uow.records(temporary_model).new(
+        id=tmp_id,
+        file_name=upload.file_name,
+        mime_type=upload.mime_type,
+        size=upload.size,
+        storage_key=temporary_key(tmp_id),
+        expires_at=_now() + TEMPORARY_LIFETIME,
+    )
+    storage.save(record.storage_key, upload.stream, upload.mime_type)
+    uow.flush()
+    return record
+
+
+def take_temporary(uow, storage, temporary_model, tmp_id: str, field: str) -> tuple[Upload, str]:
+    """The temporary file as an upload to attach, and its key to delete after commit; 422 if unknown or expired."""
+    record = uow.records(temporary_model).get(tmp_id) if tmp_id else None
+    if record is None or record.expires_at < _now():
+        raise ValidationFailed({field: [UNKNOWN_TEMPORARY]})
+    try:
+        stream = io.BufferedReader(ChunkReader(storage.chunks(record.storage_key)))
+    except FileNotFoundError as exc:
+        raise ValidationFailed({field: [UNKNOWN_TEMPORARY]}) from exc
+    key = record.storage_key
+    name = record.file_name
+    upload = Upload(stream, record.size, record.mime_type, name, "")
+    uow.records(temporary_model).delete(record)
+    return upload, key
+
+
+def list_media(uow, owners: dict, media_model, query: dict, page: int, per_page: int):
+    require_owner(uow, owners, query["model"], query["model_id"])
+    return uow.records(media_model).page(
+        page, per_page, model_type=query["model"], model_id=query["model_id"], collection_name=query.get("collection")
+    )
+
+
+def find_media(uow, media_model, media_uuid: str, **owner):
+    """The media with that uuid (and owner, when given); 404 otherwise."""
+    found = uow.records(media_model).page(1, 1, uuid=media_uuid, **owner).items
+    if not found:
+        raise NotFound("File not found")
+    return found[0]
+
+
+def delete_media(uow, media_model, query: dict) -> tuple[dict, str]:
+    """Remove the media of that model (and collection); returns its ids and the key to delete after commit."""
+    media = find_media(
+        uow,
+        media_model,
+        query["media_uuid"],
+        model_type=query["model"],
+        model_id=query["model_id"],
+        collection_name=query.get("collection"),
+    )
+    ids = {"id": media.id, "uuid": media.uuid}
+    uow.records(media_model).delete(media)
+    return ids, media.storage_key

@@ -1,0 +1,190 @@
+"""Use cases of notification channels and of their delivery log.
+
+Use cases take a unit of work and the models (the domain cannot import persistence). A channel's
+`config` is checked against its `type`; a webhook's secret (Standard Webhooks `whsec_<base64>`) is
+kept apart from `config`, generated when not given, and shown only in the answer that set it.
+"""
+
+import binascii
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+
+from domain import webhooks
+from domain.errors import NotFound, ValidationFailed
+from domain.records import get_record
+
+EVENTS = (
+    "person_register",
+    "person_pass_validation",
+    "person_fail_validation",
+    "person_restore",
+    "updated_data_to_person",
+    "media_added_to_model",
+)
+TYPES = ("email", "slack", "webhook")
+CONFIG_KEYS = {"webhook": {"url", "secret", "headers"}, "slack": {"url"}, "email": {"emails"}}
+REQUIRED_KEYS = {"webhook": {"url"}, "slack": {"url"}, "email": {"emails"}}
+RESERVED_HEADERS = ("content-type", "webhook-")
+URL_MESSAGE = "URL http o https con host / Must be an http or https URL with a host"
+SECRET_MESSAGE = "whsec_ y base64 de 16 bytes o más / Must be whsec_ followed by base64 of at least 16 bytes"
+HEADERS_MESSAGE = "No pueden reemplazar content-type ni webhook-* / Cannot replace content-type or webhook-* headers"
+
+
+def _url_errors(url) -> list[str]:
+    if not isinstance(url, str):
+        return [URL_MESSAGE]
+    try:
+        parts = urlsplit(url)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        ok = False
+    return [] if ok else [URL_MESSAGE]
+
+
+def _secret_errors(secret) -> list[str]:
+    try:
+        key = webhooks.secret_key(secret) if isinstance(secret, str) else b""
+    except (binascii.Error, ValueError):
+        key = b""
+    if not isinstance(secret, str) or not secret.startswith(webhooks.SECRET_PREFIX) or len(key) < 16:
+        return [SECRET_MESSAGE]
+    return []
+
+
+def check_config(channel_type: str, config) -> dict:
+    """The config cleaned for its type, or ValidationFailed on `config`."""
+    if not isinstance(config, dict):
+        raise ValidationFailed({"config": ["Debe ser un objeto / config must be an object"]})
+    errors = []
+    extra = sorted(set(config) - CONFIG_KEYS[channel_type])
+    missing = sorted(REQUIRED_KEYS[channel_type] - set(config))
+    if extra:
+        errors.append(
+            f"No permitido en un canal {channel_type} / Not allowed for a {channel_type} channel: {', '.join(extra)}"
+        )
+    if missing:
+        errors.append(
+            f"Requerido en un canal {channel_type} / Required for a {channel_type} channel: {', '.join(missing)}"
+        )
+    if not errors and channel_type in ("webhook", "slack"):
+        errors += _url_errors(config["url"])
+    if not errors and "secret" in config:
+        errors += _secret_errors(config["secret"])
+    if not errors and "headers" in config:
+        headers = config["headers"]
+        if not isinstance(headers, dict) or any(k.lower().startswith(RESERVED_HEADERS) for k in headers):
+            errors.append(HEADERS_MESSAGE)
+    if not errors and channel_type == "email":
+        emails = config["emails"]
+        if not isinstance(emails, list) or not emails:
+            errors.append("Lista de emails vacía / emails must be a non-empty list")
+        else:
+            config = {"emails": [_email(e, errors) for e in emails]}
+    if errors:
+        raise ValidationFailed({"config": errors})
+    return dict(config)
+
+
+def _email(value, errors: list) -> str:
+    try:
+        return validate_email(str(value), check_deliverability=False).normalized
+    except EmailNotValidError:
+        errors.append(f"Email inválido / Not a valid email address: {value}")
+        return value
+
+
+def _check_events(events) -> list:
+    if not events or any(e not in EVENTS for e in events) or len(set(events)) != len(events):
+        raise ValidationFailed(
+            {"events": [f"Eventos inválidos / events must be a non-empty set of: {', '.join(EVENTS)}"]}
+        )
+    return list(events)
+
+
+def _apply_config(channel, config: dict) -> str | None:
+    """Store the config; returns the secret when it was set now (so it is shown once)."""
+    config = dict(config)
+    given = config.pop("secret", None)
+    if channel.type != "webhook":
+        channel.secret = None
+    elif given:
+        channel.secret = given
+    elif not channel.secret:
+        channel.secret = given = webhooks.new_secret()
+    channel.config = config
+    return given if channel.type == "webhook" else None
+
+
+def create_channel(uow, model, data: dict):
+    """A new channel and, for a webhook, the secret to show once."""
+    channel = uow.records(model).new(
+        name=data["name"], type=data["type"], active=data["active"], events=_check_events(data["events"]), config={}
+    )
+    secret = _apply_config(channel, check_config(data["type"], data["config"]))
+    uow.flush()
+    return channel, secret
+
+
+def update_channel(uow, model, channel_id: str, changes: dict):
+    """Partial update; `config` replaces the old one and must fit the resulting type."""
+    channel = get_record(uow, model, channel_id, "Notification channel")
+    new_type = changes.get("type", channel.type)
+    if new_type != channel.type and "config" not in changes:
+        raise ValidationFailed({"config": ["Cambiar type exige config / config is required when type changes"]})
+    if "events" in changes:
+        channel.events = _check_events(changes["events"])
+    for field in ("name", "active"):
+        if field in changes:
+            setattr(channel, field, changes[field])
+    if changes.get("active"):
+        channel.deactivated_at = channel.failing_since = None  # an operator turned it back on
+    secret = None
+    if "config" in changes:
+        config = check_config(new_type, changes["config"])
+        if new_type != channel.type:
+            channel.secret = None  # a webhook made anew gets a new secret
+        channel.type = new_type
+        secret = _apply_config(channel, config)
+    uow.flush()
+    return channel, secret
+
+
+def delete_channel(uow, model, channel_id: str) -> None:
+    """The channel goes, and its deliveries with it (pending ones are thereby cancelled)."""
+    uow.records(model).delete(get_record(uow, model, channel_id, "Notification channel"))
+    uow.flush()
+
+
+def view(channel, secret: str | None = None) -> dict:
+    config = dict(channel.config or {})
+    if secret:
+        config["secret"] = secret
+    return {
+        "id": channel.id,
+        "name": channel.name,
+        "type": channel.type,
+        "active": channel.active,
+        "events": list(channel.events),
+        "config": config,
+        "created_at": channel.created_at,
+        "updated_at": channel.updated_at,
+    }
+
+
+def get_delivery(uow, channel_model, delivery_model, channel_id: str, delivery_id: str):
+    get_record(uow, channel_model, channel_id, "Notification channel")
+    delivery = uow.records(delivery_model).get(delivery_id)
+    if delivery is None or delivery.channel_id != channel_id:
+        raise NotFound("Delivery not found")
+    return delivery
+
+
+def reset_for_retry(delivery, now: datetime, lease: str, lease_until: datetime) -> None:
+    """Manual redelivery: pending again, due now, whatever its state; the webhook-id stays the event's."""
+    delivery.status = "pending"
+    delivery.next_attempt_at = now
+    delivery.delivered_at = None
+    delivery.lease, delivery.locked_until = lease, lease_until

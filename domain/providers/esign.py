@@ -1,0 +1,148 @@
+"""The e-signature platform: register a person as signer of a document, list a person's documents.
+
+Two adapters: `HttpESign` for a platform configured by URL, and `LocalESign`, the default, which keeps
+documents and signers in this service's database. As no operation creates documents, the local
+platform creates a document the first time a signer names it (named "Documento local <id>"); its
+signers carry `"metadata": {"provider": "local"}`. Signing passwords are kept only as PBKDF2 hashes.
+"""
+
+import base64
+import hashlib
+import json
+import os
+import urllib.error
+import urllib.request
+import uuid
+from datetime import datetime
+from typing import Protocol
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+ITERATIONS = 200_000
+
+
+class ESignFailed(Exception):
+    """The platform could not be reached or refused the request."""
+
+
+class ESignProvider(Protocol):
+    def register_signer(self, uow, person: dict, document_id: str, password: str, elements: list[str]) -> dict: ...
+
+    def documents_of(self, uow, person_id: str) -> list[dict]: ...
+
+
+def hash_password(password: str, salt: bytes | None = None) -> str:
+    salt = salt or os.urandom(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, ITERATIONS)
+    return f"pbkdf2_sha256${ITERATIONS}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def signer_view(signer) -> dict:
+    return {
+        "id": signer.id,
+        "name": signer.name,
+        "email": signer.email,
+        "document_id": signer.document_id,
+        "person_id": signer.person_id,
+        "created_at": _iso(signer.created_at),
+        "updated_at": _iso(signer.updated_at),
+        "signed_at": _iso(signer.signed_at),
+        "is_permanent": signer.is_permanent,
+        "external_person_id": signer.external_person_id,
+        "expires_in": signer.expires_in,
+        "metadata": signer.metadata_,
+        "fillable_elements": signer.fillable_elements or [],
+    }
+
+
+def document_view(document) -> dict:
+    fields = ("id", "template_id", "name", "send_email", "autosigning", "expires_in", "from_file")
+    times = ("created_at", "updated_at", "last_generated_at", "signed_at")
+    return {f: getattr(document, f) for f in fields} | {f: _iso(getattr(document, f)) for f in times}
+
+
+class LocalESign:
+    def __init__(self, document_model, signer_model):
+        self.documents = document_model
+        self.signers = signer_model
+
+    def register_signer(self, uow, person: dict, document_id: str, password: str, elements: list[str]) -> dict:
+        documents = uow.records(self.documents)
+        if documents.get(document_id) is None:
+            documents.new(id=document_id, name=f"Documento local {document_id[:8]}")
+            uow.flush()
+        found = uow.records(self.signers).page(1, 1, document_id=document_id, person_id=person["id"]).items
+        name = " ".join(
+            p for p in (person.get("name"), person.get("first_lastname"), person.get("second_lastname")) if p
+        )
+        signer = found[0] if found else uow.records(self.signers).new(document_id=document_id, person_id=person["id"])
+        signer.name, signer.password_hash = name or None, hash_password(password)
+        signer.external_person_id, signer.metadata_ = person.get("external_ref_id"), {"provider": "local"}
+        uow.flush()
+        signer.fillable_elements = [
+            {
+                "id": str(uuid.uuid5(uuid.UUID(signer.id), element)),
+                "signer_id": signer.id,
+                "template_element_id": None,
+                "document_element_id": element,
+                "filled_at": None,
+                "created_at": _iso(signer.updated_at),
+                "updated_at": _iso(signer.updated_at),
+            }
+            for element in dict.fromkeys(elements)
+        ]
+        uow.flush()
+        return signer_view(signer)
+
+    def documents_of(self, uow, person_id: str) -> list[dict]:
+        signers = uow.records(self.signers).page(1, 1000, person_id=person_id).items
+        documents = uow.records(self.documents)
+        return [signer_view(s) | {"document": document_view(documents.get(s.document_id))} for s in signers]
+
+
+class HttpESign:
+    """A platform at `https://TOKEN@esign.example/api`: POST .../documents/{id}/signers, GET .../signers?person_id=.
+
+    The URL's user part is the bearer token (sent in the header, never in the request line).
+    """
+
+    def __init__(self, url: str, timeout: float = 10.0):
+        parts = urlsplit(url)
+        self.headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if parts.username:
+            self.headers["Authorization"] = f"Bearer {unquote(parts.username)}"
+        self.base = urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path.rstrip("/"), "", ""))
+        self.timeout = timeout
+
+    def _call(self, method: str, path: str, payload=None):
+        data = None if payload is None else json.dumps(payload).encode()
+        request = urllib.request.Request(self.base + path, data, self.headers, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.loads(response.read(4 * 1_048_576))
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            raise ESignFailed(f"e-signature platform refused or unreachable ({type(exc).__name__})") from None
+
+    @staticmethod
+    def _unwrap(answer):
+        return answer.get("result", answer.get("data", answer)) if isinstance(answer, dict) else answer
+
+    def register_signer(self, uow, person: dict, document_id: str, password: str, elements: list[str]) -> dict:
+        body = {"person_id": person["id"], "name": person.get("name"), "password": password, "elements": elements}
+        answer = self._unwrap(self._call("POST", f"/documents/{quote(document_id, safe='')}/signers", body))
+        if not isinstance(answer, dict):
+            raise ESignFailed("e-signature platform gave no signer")
+        return answer
+
+    def documents_of(self, uow, person_id: str) -> list[dict]:
+        answer = self._unwrap(self._call("GET", f"/signers?person_id={quote(person_id, safe='')}"))
+        if not isinstance(answer, list):
+            raise ESignFailed("e-signature platform gave no list")
+        return answer
+
+
+def build(url: str | None, document_model, signer_model) -> ESignProvider:
+    return HttpESign(url) if url else LocalESign(document_model, signer_model)

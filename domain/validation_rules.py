@@ -1,0 +1,111 @@
+"""The shape of a validation's `config`, per class; `check_config` returns it normalised or raises 422.
+
+- `curp`, `rfc`, `ine`, `anti_spoofing`, `face_duplicity`: nothing to configure (`{}`; `type` may repeat the class).
+- `blacklist`: `catalog_id`, the custom catalog whose values are the operator's list.
+- `external`: `url` (http/https), `method` (GET, POST, PUT, PATCH; POST by default), `headers` (strings),
+  `body` (an object template whose strings may hold `${field}` placeholders, or a list of field names),
+  `success_if` (see domain.success_if; "true" by default) and `target` (`person` or `address`).
+- `document`: as `external`, plus `collection` (the files sent) and `file_field_name` (the multipart field).
+"""
+
+from urllib.parse import urlsplit
+
+from domain import success_if
+from domain.errors import ValidationFailed
+
+CLASSES = ("curp", "rfc", "blacklist", "document", "external", "ine", "anti_spoofing", "face_duplicity")
+HTTP_CLASSES = ("external", "document")
+PERSON_ONLY = ("curp", "rfc", "blacklist", "ine", "anti_spoofing", "face_duplicity")
+METHODS = ("GET", "POST", "PUT", "PATCH")
+TARGETS = ("person", "address")
+_COMMON = {"type"}
+_KEYS = {
+    **dict.fromkeys(("curp", "rfc", "ine", "anti_spoofing", "face_duplicity"), _COMMON),
+    "blacklist": _COMMON | {"catalog_id"},
+    "external": _COMMON | {"url", "method", "headers", "body", "success_if", "target"},
+    "document": _COMMON | {"url", "method", "headers", "body", "success_if", "target", "collection", "file_field_name"},
+}
+
+UNKNOWN_KEY = "Campo no admitido para esta clase / Not a field of this class's config"
+REQUIRED = "Campo obligatorio / Required field"
+WRONG_TYPE = "Debe ser igual a la clase ({}) / Must equal the class ({})"
+BAD_URL = "Debe ser una URL http o https absoluta / Must be an absolute http or https URL"
+BAD_METHOD = "Método no admitido / Method must be one of " + ", ".join(METHODS)
+BAD_HEADERS = "Debe ser un objeto de textos / Must be an object of strings"
+BAD_BODY = "Debe ser un objeto, o una lista de nombres de campo / Must be an object, or a list of field names"
+BAD_TEXT = "Debe ser un texto no vacío / Must be a non-empty string"
+BAD_CATALOG = "Debe ser el id de un catálogo personalizado / Must be a custom catalog id"
+BAD_TARGET = "Debe ser person o address / Must be person or address"
+BAD_EXPRESSION = "Expresión inválida / Invalid expression: {}"
+
+
+def _text(value) -> bool:
+    return isinstance(value, str) and value.strip() != ""
+
+
+def _check_http(config: dict, errors: dict) -> dict:
+    url = config.get("url")
+    if url is None:
+        errors["config.url"] = [REQUIRED]
+    elif not (_text(url) and urlsplit(url).scheme.lower() in ("http", "https") and urlsplit(url).netloc):
+        errors["config.url"] = [BAD_URL]
+    method = str(config.get("method", "POST")).upper()
+    if method not in METHODS:
+        errors["config.method"] = [BAD_METHOD]
+    # `[]` (as the seed shows) means none and is kept as sent.
+    headers = config.get("headers", {})
+    header_values = headers.values() if isinstance(headers, dict) else [None] if headers != [] else []
+    if not all(isinstance(v, str) for v in header_values):
+        errors["config.headers"] = [BAD_HEADERS]
+    body = config.get("body", {})
+    if not isinstance(body, dict) and not (isinstance(body, list) and all(_text(f) for f in body)):
+        errors["config.body"] = [BAD_BODY]
+    expression = config.get("success_if", "true")
+    try:
+        success_if.parse(expression)
+    except success_if.ExpressionError as exc:
+        errors["config.success_if"] = [BAD_EXPRESSION.format(exc)]
+    if config.get("target", "person") not in TARGETS:
+        errors["config.target"] = [BAD_TARGET]
+    checked = {"url": url, "method": method, "headers": headers, "body": body, "success_if": expression}
+    return checked | {"target": config.get("target", "person")}
+
+
+def _check_document(config: dict, errors: dict) -> dict:
+    if not _text(config.get("collection")):
+        errors["config.collection"] = [REQUIRED if config.get("collection") is None else BAD_TEXT]
+    field = config.get("file_field_name", "document")
+    if not _text(field):
+        errors["config.file_field_name"] = [BAD_TEXT]
+    return {"collection": config.get("collection"), "file_field_name": field}
+
+
+def check_config(klass: str, config) -> dict:
+    """The config normalised (defaults filled, `type` set to the class); 422 naming each wrong field."""
+    if not isinstance(config, dict):
+        raise ValidationFailed({"config": ["Debe ser un objeto / Must be an object"]})
+    errors: dict[str, list[str]] = {}
+    for key in sorted(set(config) - _KEYS[klass]):
+        errors[f"config.{key}"] = [UNKNOWN_KEY]
+    if config.get("type", klass) != klass:
+        errors["config.type"] = [WRONG_TYPE.format(klass, klass)]
+    checked: dict = {"type": klass}
+    if klass == "blacklist":
+        catalog = config.get("catalog_id")
+        if catalog is None:
+            errors["config.catalog_id"] = [REQUIRED]
+        elif not isinstance(catalog, int) or isinstance(catalog, bool) or catalog < 1:
+            errors["config.catalog_id"] = [BAD_CATALOG]
+        checked["catalog_id"] = catalog
+    if klass in HTTP_CLASSES:
+        checked |= _check_http(config, errors)
+    if klass == "document":
+        checked |= _check_document(config, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return checked
+
+
+def target_of(klass: str, config: dict) -> str:
+    """What a validation runs on: `person`, or `address` for HTTP validations that say so."""
+    return config.get("target", "person") if klass in HTTP_CLASSES else "person"

@@ -1,0 +1,43 @@
+"""INE images and face match of a person (routed through handlers.people, as the spec names them)."""
+
+from connexion.exceptions import ProblemException
+
+from domain import ine, people
+from domain.providers import face
+from handlers.envelope import envelope
+from handlers.files import receive, storage
+from handlers.runtime import current, unit_of_work
+from handlers.schemas.biometrics import biometric_out
+from persistence.models.biometrics import Biometric
+from persistence.models.media import OWNERS, Media
+
+
+def verifier() -> face.FaceVerifier:
+    """The configured provider (personas.providers) or, by default, the deterministic local one."""
+    found = current().providers.get("face")
+    return found or face.build(getattr(current().settings, "face_url", None))
+
+
+def attach_person_ine(id, body=None, ine_front=None, ine_reverse=None):
+    body = body or {}
+    images = {
+        "ine_front": receive(ine_front, field="ine_front"),
+        "ine_reverse": receive(ine_reverse, field="ine_reverse"),
+    }
+    ocr = {"ine_front": body.get("ocr_data_front"), "ine_reverse": body.get("ocr_data_reverse")}
+    with unit_of_work() as uow:
+        ine.attach_ine(uow, storage(), OWNERS, Media, id, images, ocr)
+        uow.commit()
+    return envelope("Ok")
+
+
+def face_match_person(id, body=None, selfie=None, ine_front=None):
+    selfie_upload, front_upload = receive(selfie, field="selfie"), receive(ine_front, field="ine_front")
+    with unit_of_work() as uow:
+        try:
+            results = ine.face_match(uow, verifier(), Biometric, id, selfie_upload, front_upload, biometric_out.dump)
+        except face.FaceProviderFailed as exc:
+            raise ProblemException(status=503, title="Service Unavailable", detail=str(exc)) from exc
+        result = people.view(uow, people.get_person(uow, id)) | {"biometrics": biometric_out.dump(results, many=True)}
+        uow.commit()
+    return envelope(result)

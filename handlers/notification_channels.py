@@ -1,0 +1,74 @@
+"""Notification channels and their delivery log."""
+
+import contextlib
+import uuid
+from datetime import timedelta
+
+from domain import notification_channels as channels
+from domain.records import get_record
+from handlers.envelope import envelope, paginated
+from handlers.runtime import current, unit_of_work
+from handlers.schemas.notification_channels import channel_in, channel_out, delivery_out
+from persistence.models.base import utcnow
+from persistence.models.deliveries import Delivery
+from persistence.models.notification_channels import NotificationChannel
+
+LEASE = timedelta(seconds=30)
+
+
+def list_notification_channels(page=1, per_page=20):
+    with unit_of_work() as uow:
+        result = uow.records(NotificationChannel).page(page, per_page)
+        return paginated(result, channel_out.dump([channels.view(c) for c in result.items], many=True))
+
+
+def create_notification_channel(body):
+    data = channel_in.load(body)
+    with unit_of_work() as uow:
+        channel, secret = channels.create_channel(uow, NotificationChannel, data)
+        result = channel_out.dump(channels.view(channel, secret))
+        uow.commit()
+    return envelope(result), 201
+
+
+def get_notification_channel(id):
+    with unit_of_work() as uow:
+        channel = get_record(uow, NotificationChannel, id, "Notification channel")
+        return envelope(channel_out.dump(channels.view(channel)))
+
+
+def update_notification_channel(id, body):
+    changes = channel_in.load(body)
+    with unit_of_work() as uow:
+        channel, secret = channels.update_channel(uow, NotificationChannel, id, changes)
+        result = channel_out.dump(channels.view(channel, secret))
+        uow.commit()
+    return envelope(result)
+
+
+def delete_notification_channel(id):
+    with unit_of_work() as uow:
+        channels.delete_channel(uow, NotificationChannel, id)
+        uow.commit()
+    return envelope({"id": id})
+
+
+def list_notification_channel_deliveries(id, page=1, per_page=20):
+    with unit_of_work() as uow:
+        get_record(uow, NotificationChannel, id, "Notification channel")
+        result = uow.records(Delivery).page(page, per_page, channel_id=id)
+        return paginated(result, delivery_out.dump(result.items, many=True))
+
+
+def retry_notification_channel_delivery(id, delivery_id):
+    lease, now = str(uuid.uuid4()), utcnow()
+    with unit_of_work() as uow:
+        delivery = channels.get_delivery(uow, NotificationChannel, Delivery, id, delivery_id)
+        channels.reset_for_retry(delivery, now, lease, now + LEASE)
+        uow.flush()
+        result = delivery_out.dump(delivery)
+        uow.commit()
+    # A queue that is down is no error here: the lease runs out and the relay sends it then.
+    with contextlib.suppress(Exception):
+        current().jobs.enqueue("jobs.deliveries.deliver", delivery_id, lease)
+    return envelope(result), 202

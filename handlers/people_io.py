@@ -1,0 +1,87 @@
+"""People import (CSV/XLSX, uploaded or a temporary file) and CSV export, streamed both ways.
+
+`handlers.people` routes `import_people` and `export_people` here.
+"""
+
+import tempfile
+from datetime import UTC, datetime
+
+from flask import Response
+
+from domain import people_export, people_import
+from domain.contact_data import Records
+from domain.errors import ValidationFailed
+from handlers.envelope import envelope
+from handlers.runtime import current, unit_of_work
+from handlers.schemas.addresses import address_out
+from handlers.schemas.contact_data import contact_out
+from persistence.models.addresses import Address
+from persistence.models.contact_codes import ContactCode
+from persistence.models.contact_data import ContactData
+from persistence.repositories.people_export import PeopleExport
+
+TARGETS = people_import.Targets(
+    address_model=Address,
+    address_view=address_out.dump,
+    contact=Records(contact=ContactData, code=ContactCode, view=contact_out.dump),
+)
+UNKNOWN_TMP_FILE = "No existe el archivo temporal o expiró / Unknown or expired temporary file"
+ONE_SOURCE = "Envíe `file` o `tmp_file_id`, uno de los dos / Send either `file` or `tmp_file_id`"
+SPOOL_IN_MEMORY = 1024 * 1024  # a temporary file bigger than this is copied to disk, not held in memory
+BATCH_SIZE = 500  # rows per committed transaction: what a crash can lose, and what the session holds
+CSV_CHUNK_ROWS = 200  # rows per chunk sent to the client: fewer writes, still flat memory
+
+
+def _temporary_file(tmp_file_id: str):
+    """The bytes of a live temporary file as a seekable stream (spooled to disk past 1 MB), or 422.
+
+    The temporary file is kept (it expires on its own): after a crash the same id can be sent again.
+    """
+    try:  # temporary files belong to the files resource; without it every id is unknown
+        from persistence.models.temporary_files import TemporaryFile
+        from persistence.storage import storage_for
+    except ImportError:
+        raise ValidationFailed({"tmp_file_id": [UNKNOWN_TMP_FILE]}) from None
+    with unit_of_work() as uow:
+        record = uow.records(TemporaryFile).get(tmp_file_id)
+        if record is None or record.expires_at <= datetime.now(UTC).replace(tzinfo=None):
+            raise ValidationFailed({"tmp_file_id": [UNKNOWN_TMP_FILE]})
+        key = record.storage_key
+    spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - closed by the caller
+    try:
+        for chunk in storage_for(current().settings).chunks(key):
+            spooled.write(chunk)
+    except FileNotFoundError:
+        spooled.close()
+        raise ValidationFailed({"tmp_file_id": [UNKNOWN_TMP_FILE]}) from None
+    spooled.seek(0)
+    return spooled
+
+
+def import_people(body=None, file=None):
+    tmp_file_id = (body or {}).get("tmp_file_id")
+    if (file is None) == (not tmp_file_id):
+        raise ValidationFailed({"file": [ONE_SOURCE]})
+    # Werkzeug spools an upload to disk past 500 kB; either way the stream is read a chunk at a time.
+    stream = file.stream if file is not None else _temporary_file(tmp_file_id)
+    try:
+        report = people_import.import_people(unit_of_work, people_import.read_rows(stream), TARGETS, BATCH_SIZE)
+    finally:
+        stream.close()
+    return envelope(report)
+
+
+def export_people(body):
+    start, end = people_export.date_range(body["start_date"], body["end_date"])
+    with_address, with_contact = people_export.sections(body.get("exclude") or ())
+    names = people_export.header(with_address, with_contact)
+    # Created now, while the request's context (the API key) is at hand; entered inside the stream.
+    uow = unit_of_work()
+
+    def stream():
+        with uow:
+            rows = uow.repository(PeopleExport).rows(start, end, with_address, with_contact)
+            yield from people_export.csv_chunks(names, rows, CSV_CHUNK_ROWS)
+
+    headers = {"Content-Disposition": 'attachment; filename="people.csv"'}
+    return Response(stream(), status=200, mimetype="text/csv", content_type="text/csv; charset=utf-8", headers=headers)

@@ -1,0 +1,41 @@
+"""A person's signers and documents on the e-signature platform (routed through handlers.people)."""
+
+from connexion.exceptions import ProblemException
+
+from domain import people
+from domain.providers import esign
+from handlers.envelope import envelope
+from handlers.runtime import current, unit_of_work
+from persistence.models.signatures import SignatureDocument, Signer
+
+
+def platform() -> esign.ESignProvider:
+    """The configured platform (personas.providers) or, by default, the local one in this database."""
+    found = current().providers.get("esign")
+    return found or esign.build(getattr(current().settings, "esign_url", None), SignatureDocument, Signer)
+
+
+def _unavailable(exc: Exception) -> ProblemException:
+    return ProblemException(status=503, title="Service Unavailable", detail=str(exc))
+
+
+def create_person_signer(id, body):
+    with unit_of_work() as uow:
+        person = people.view(uow, people.get_person(uow, id))
+        try:
+            signer = platform().register_signer(
+                uow, person, body["document_id"], body["password"], body.get("elements") or []
+            )
+        except esign.ESignFailed as exc:
+            raise _unavailable(exc) from exc
+        uow.commit()
+    return envelope(signer)
+
+
+def list_person_signature_documents(id):
+    with unit_of_work() as uow:
+        people.get_person(uow, id)
+        try:
+            return envelope(platform().documents_of(uow, id))
+        except esign.ESignFailed as exc:
+            raise _unavailable(exc) from exc

@@ -1,0 +1,55 @@
+"""Validation results, and the runs of a person's validations (delegated to from handlers.people).
+
+Runs answer at once: the results are written pending (status 3) and their jobs start once the
+transaction has committed (domain.validations binds `enqueue` to this process's job runner here).
+"""
+
+from domain import validations
+from domain.validations import result_view
+from handlers.envelope import envelope, paginated
+from handlers.runtime import current, unit_of_work
+from handlers.schemas.validations import run_validations
+
+RUNNING = "Validations running on background"
+
+validations.bind_enqueue(lambda job, *ids: current().jobs.enqueue(job, *ids))
+
+
+def list_validation_results(page=1, per_page=20, model_id=None, validation_id=None):
+    with unit_of_work() as uow:
+        result = validations.store(uow).results_page(page, per_page, model_id=model_id, validation_id=validation_id)
+        return paginated(result, [result_view(r) for r in result.items])
+
+
+def get_validation_result(id):
+    with unit_of_work() as uow:
+        return envelope(result_view(validations.get_result(uow, id)))
+
+
+def run_validation_result(id, force=False):
+    with unit_of_work() as uow:
+        result = validations.rerun(uow, id, force=bool(force))
+        view = result_view(result)
+        uow.commit()
+    return envelope(view), 202
+
+
+def run_person_validations(id, body=None):
+    data = run_validations.load(body or {})
+    with unit_of_work() as uow:
+        validations.run_for_person(uow, id, data["validations"])
+        uow.commit()
+    return envelope(RUNNING)
+
+
+def run_person_address_validations(id, body=None):
+    data = run_validations.load(body or {})
+    with unit_of_work() as uow:
+        validations.run_for_addresses(uow, id, data["validations"])
+        uow.commit()
+    return envelope(RUNNING)
+
+
+def list_person_validation_results(id):
+    with unit_of_work() as uow:
+        return envelope([result_view(r) for r in validations.latest_for_person(uow, id)])

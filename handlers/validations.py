@@ -1,0 +1,34 @@
+"""Validations: what to check (class and config), whether it runs by itself, and whether it may retry."""
+
+from domain import validations
+from domain.validations import validation_view
+from handlers.envelope import envelope, paginated
+from handlers.runtime import unit_of_work
+from handlers.schemas.validations import validation_create, validation_update
+
+
+def list_validations(page=1, per_page=20):
+    with unit_of_work() as uow:
+        result = validations.store(uow).validations_page(page, per_page)
+        return paginated(result, [validation_view(v) for v in result.items])
+
+
+def create_validation(body):
+    data = validation_create.load(body)
+    with unit_of_work() as uow:
+        validation = validations.create_validation(uow, data)
+        uow.commit()
+        return envelope(validation_view(validation)), 201
+
+
+def get_validation(id):
+    with unit_of_work() as uow:
+        return envelope(validation_view(validations.get_validation(uow, id)))
+
+
+def update_validation(id, body):
+    changes = validation_update.load(body)
+    with unit_of_work() as uow:
+        validation = validations.update_validation(uow, id, changes)
+        uow.commit()
+        return envelope(validation_view(validation))

@@ -1,0 +1,104 @@
+"""Background file work: files from URLs, temporary files (`async=true`), purge of expired temporary files."""
+
+import contextlib
+import logging
+import tempfile
+from urllib.parse import unquote, urlsplit
+
+from sqlalchemy import select
+
+from domain import files, media
+from domain.errors import ValidationFailed
+from jobs import outbound
+from persistence.models.media import OWNERS, Media
+from persistence.models.temporary_files import TemporaryFile
+from persistence.storage import storage_for
+from persistence.uow import UnitOfWork
+
+log = logging.getLogger("personas.jobs.files")
+BATCH = 200
+DOWNLOAD_TIMEOUT = 20.0
+
+
+def fetch(url: str, allowlist) -> files.Upload:
+    """Download `url` through the SSRF guard, at most 2 MB, spooled; its type from its content."""
+    spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # noqa: SIM115 - read by receive, then dropped
+    try:
+        response = outbound.download(url, spool, allowlist, timeout=DOWNLOAD_TIMEOUT, max_bytes=files.MAX_FILE)
+    except outbound.OutboundFailed as failed:
+        if "larger than" in str(failed):
+            raise files.TooLarge(files.MAX_FILE) from failed
+        raise
+    if not 200 <= response.status < 300:
+        raise outbound.OutboundFailed(f"{urlsplit(url).hostname} answered {response.status}")
+    spool.seek(0)
+    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    return files.receive(spool, name, files.MAX_FILE, "url")
+
+
+def save_from_urls(ctx, urls: list[dict], temporaries: list[dict]) -> int:
+    """All or nothing: download every URL, take every temporary file, then commit their media at once.
+
+    A refused URL, an oversized file or an owner gone since the request is logged and not retried; a
+    network failure is raised so the runner retries the whole job (nothing was committed).
+    """
+    storage = storage_for(ctx.settings)
+    leftovers = []
+    with UnitOfWork(ctx.session_factory) as uow:
+        try:
+            for item in urls:
+                upload = fetch(item["url"], ctx.settings.outbound_allowlist)
+                media.add_media(uow, storage, OWNERS, Media, target=item, upload=upload)
+            for item in temporaries:
+                upload, key = media.take_temporary(uow, storage, TemporaryFile, item["uuid"], "uuid")
+                leftovers.append(key)
+                media.add_media(uow, storage, OWNERS, Media, target=item, upload=upload)
+        except (outbound.OutboundRefused, files.TooLarge, ValidationFailed) as refused:
+            log.warning("files from URLs not saved: %s", refused)
+            return 0
+        uow.commit()
+    for key in leftovers:
+        with contextlib.suppress(Exception):
+            storage.delete(key)
+    return len(urls) + len(temporaries)
+
+
+def attach_temporary(ctx, items: list[dict]) -> int:
+    """Attach each temporary file to its model; one that vanished or whose owner went away is skipped."""
+    storage = storage_for(ctx.settings)
+    done = 0
+    for item in items:
+        with UnitOfWork(ctx.session_factory) as uow:
+            try:
+                upload, key = media.take_temporary(uow, storage, TemporaryFile, item["tmp_id"], "tmp_id")
+                media.add_media(uow, storage, OWNERS, Media, target=item, upload=upload)
+            except ValidationFailed as exc:
+                # Running twice is safe: a file already attached is no longer a temporary file.
+                log.warning("temporary file %s not attached: %s", item.get("tmp_id"), exc)
+                continue
+            uow.commit()
+        with contextlib.suppress(Exception):
+            storage.delete(key)
+        done += 1
+    return done
+
+
+def purge_expired_temporary_files(ctx) -> int:
+    """Delete temporary files past `expires_at`, rows and bytes, a batch at a time."""
+    storage = storage_for(ctx.settings)
+    removed = 0
+    while True:
+        with UnitOfWork(ctx.session_factory) as uow:
+            now = media._now()
+            stmt = select(TemporaryFile).where(TemporaryFile.expires_at < now).order_by(TemporaryFile.expires_at)
+            batch = list(uow.session.scalars(stmt.limit(BATCH)))
+            keys = [record.storage_key for record in batch]
+            for record in batch:
+                uow.session.delete(record)
+            uow.commit()
+        for key in keys:
+            with contextlib.suppress(Exception):
+                storage.delete(key)
+        removed += len(batch)
+        if len(batch) < BATCH:
+            return removed

@@ -1,0 +1,114 @@
+"""The one place that owns queues: RQ on Redis when `settings.redis_url` is set, else in-process.
+
+Jobs are named by dotted path and take ids (`enqueue("jobs.deliveries.deliver", id, lease)`); both
+backends call `job(JobContext, *args)`. Through RQ the enqueued function is `jobs.queue.run`, which
+builds the worker process's JobContext once. Jobs that raise are retried by RQ on growing intervals
+(the worker runs the scheduler); deliveries keep their own schedule in the database instead (see
+jobs.relay), so a lost Redis job or a killed worker never loses a delivery.
+"""
+
+import logging
+import os
+import time
+
+from jobs.runner import InProcessJobs, JobContext, resolve
+
+log = logging.getLogger("personas.jobs.queue")
+
+QUEUE = "personas"
+RETRY_INTERVALS = [5, 30, 120, 600]
+JOB_TIMEOUT = 120
+
+_context: JobContext | None = None
+
+
+def tuning(settings, name: str, default: float) -> float:
+    """A knob from settings when the lead's Settings has it, else from PERSONAS_<NAME>, else the default."""
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(f"PERSONAS_{name.upper()}")
+    return float(value) if value not in (None, "") else default
+
+
+def context() -> JobContext:
+    """This process's JobContext, set by `run_worker` (the jobs layer cannot read personas' settings)."""
+    if _context is None:
+        raise RuntimeError("jobs.queue.run outside a personas worker: no JobContext")
+    return _context
+
+
+def build_context(settings) -> JobContext:
+    from persistence import crypto
+    from persistence.db import make_engine, make_session_factory
+
+    crypto.configure(settings)
+    return JobContext(settings, make_session_factory(make_engine(settings.database_url)))
+
+
+def run(name: str, *args):
+    """What RQ calls: the named job with this process's context."""
+    return resolve(name)(context(), *args)
+
+
+class RqJobs:
+    """Enqueues on Redis; `enqueue` raises when Redis is down (callers that must not fail catch it)."""
+
+    kind = "rq"
+
+    def __init__(self, redis_url: str):
+        from redis import Redis
+        from rq import Queue
+
+        self.redis = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+        self.queue = Queue(QUEUE, connection=self.redis)
+
+    def enqueue(self, name: str, *args):
+        from rq import Retry
+
+        resolve(name)  # fail now, in the caller, for a job that does not exist
+        return self.queue.enqueue(
+            run, name, *args, retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS), job_timeout=JOB_TIMEOUT
+        )
+
+    def health(self) -> str:
+        try:
+            self.redis.ping()
+        except Exception:  # noqa: BLE001 - any failure means the queue is not reachable now
+            return "error"
+        return "ok"
+
+
+def build_jobs(context: JobContext):
+    """The jobs backend for these settings."""
+    if context.settings.redis_url:
+        return RqJobs(context.settings.redis_url)
+    return InProcessJobs(context)
+
+
+def run_worker(settings, burst: bool = False, name: str | None = None) -> None:
+    """A worker process: the outbox relay in a thread, and an RQ worker (with its scheduler) in front."""
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+    from rq import Queue, SimpleWorker
+
+    from jobs import relay
+
+    global _context
+    _context = build_context(settings)
+    jobs = RqJobs(settings.redis_url)
+    loop = relay.RelayLoop(_context, jobs.enqueue, interval=tuning(settings, "relay_interval", 1.0))
+    loop.start()
+    redis = Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=10, health_check_interval=5)
+    while True:
+        try:
+            # SimpleWorker runs jobs in this process: no fork per job, and the engine stays ours.
+            worker = SimpleWorker([Queue(QUEUE, connection=redis)], connection=redis, name=name)
+            worker.max_connection_wait_time = 2.0  # back within seconds once Redis is
+            # RQ handles SIGTERM/SIGINT itself (finishes the job in hand, then returns).
+            worker.work(with_scheduler=True, burst=burst, logging_level="WARNING")
+            break
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            log.warning("redis unreachable (%s); the relay keeps the outbox; retrying in 1 s", exc)
+            time.sleep(1.0)
+    loop.stop()

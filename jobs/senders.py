@@ -1,0 +1,89 @@
+"""Senders of one event to one channel: webhook (Standard Webhooks), Slack, email.
+
+Each returns an `Outcome`; none raises for a failed send, since the delivery job records the
+attempt and schedules the next one. URLs go through jobs.outbound (SSRF guard, allowlist, no
+redirects, a bounded time); only a 2xx answer is a success.
+"""
+
+import time
+from dataclasses import dataclass
+
+from domain import webhooks
+from domain.providers.messaging import DeliveryFailed, LocalEmailSender, SmtpEmailSender
+from jobs import outbound
+
+TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    status_code: int | None = None
+    error: str | None = None
+    retry_after: str | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    """What is sent: the event and the channel, read from the database before sending."""
+
+    event_id: str
+    event: str
+    resource_id: str
+    resource_name: str
+    payload: object
+    channel_type: str
+    config: dict
+    secret: str | None
+
+
+def _post(url: str, doc, settings, headers: dict | None = None) -> Outcome:
+    try:
+        response = outbound.post_json(url, doc, settings.outbound_allowlist, headers=headers, timeout=TIMEOUT)
+    except outbound.OutboundRefused as refused:
+        return Outcome(False, None, f"refused: {refused}")
+    except outbound.OutboundFailed as failed:
+        return Outcome(False, None, str(failed))
+    if 200 <= response.status < 300:
+        return Outcome(True, response.status)
+    return Outcome(False, response.status, f"HTTP {response.status}", response.headers.get("retry-after"))
+
+
+def send_webhook(message: Message, settings) -> Outcome:
+    doc = webhooks.document(message.event, message.resource_id, message.resource_name, message.payload)
+    stamp = int(time.time())
+    # The webhook id is the event id: the same on every retry, so the receiver can drop repeats.
+    headers = webhooks.headers(
+        message.secret, message.event_id, stamp, webhooks.encode(doc), message.config.get("headers")
+    )
+    return _post(message.config["url"], doc, settings, headers)
+
+
+def send_slack(message: Message, settings) -> Outcome:
+    text = webhooks.slack_message(message.event, message.resource_name, message.resource_id, message.payload)
+    return _post(message.config["url"], text, settings)
+
+
+def email_sender(settings):
+    if settings.smtp_url:
+        return SmtpEmailSender(settings.smtp_url)
+    return LocalEmailSender(settings.local_outbox)
+
+
+def send_email(message: Message, settings) -> Outcome:
+    args = (message.event, message.resource_name, message.resource_id, message.payload)
+    subject = webhooks.subject(message.event, message.resource_name, message.resource_id)
+    sender = email_sender(settings)
+    try:
+        for to in message.config["emails"]:
+            sender.send(to, subject, webhooks.text_message(*args), webhooks.html_message(*args))
+    except DeliveryFailed as failed:
+        return Outcome(False, None, str(failed))
+    return Outcome(True)
+
+
+SENDERS = {"webhook": send_webhook, "slack": send_slack, "email": send_email}
+
+
+def send(message: Message, settings) -> Outcome:
+    return SENDERS[message.channel_type](message, settings)

@@ -1,0 +1,228 @@
+"""Events to channels with real receivers: a local HTTP server (webhooks checked with the reference
+`standardwebhooks` package, Slack) and a local SMTP server (aiosmtpd). Jobs run in this process."""
+
+import email
+import email.policy
+import time
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from aiosmtpd.controller import Controller
+from standardwebhooks.webhooks import Webhook
+
+from domain import notification_channels as channels
+from domain import webhooks
+from jobs import relay
+from jobs.deliveries import deliver
+from jobs.runner import JobContext, resolve
+from persistence import crypto
+from persistence.db import make_engine, make_session_factory
+from persistence.migrate import upgrade
+from persistence.models.base import utcnow
+from persistence.models.deliveries import Delivery
+from persistence.models.notification_channels import NotificationChannel
+from persistence.uow import UnitOfWork
+from tests.integration.receivers import Receiver, free_port
+
+PERSON = {"id": "a777fe73-6b66-4d02-93d6-c9cc87409243", "name": "Juan", "national_id": "PESJ880212HDFHLX01"}
+
+
+@pytest.fixture
+def ctx(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'deliveries.sqlite3'}")
+    upgrade(engine)
+    settings = SimpleNamespace(
+        outbound_allowlist=("127.0.0.1",),
+        smtp_url=None,
+        local_outbox=str(tmp_path / "outbox"),
+        secret_key="test-secret",
+        encryption_keys=(),
+        redis_url=None,
+        delivery_retry_scale=0.002,  # 5 s -> 10 ms, 300 s -> 0.6 s
+        delivery_lease=5,
+    )
+    previous = crypto.use(crypto.build_cipher((), settings.secret_key))  # shared with other tests' apps
+    yield JobContext(settings, make_session_factory(engine))
+    crypto.use(previous)
+    engine.dispose()
+
+
+def channel(ctx, channel_type, config, events=("person_register",), active=True) -> tuple[str, str | None]:
+    with UnitOfWork(ctx.session_factory) as uow:
+        data = {"name": channel_type, "type": channel_type, "active": active, "events": list(events), "config": config}
+        created, secret = channels.create_channel(uow, NotificationChannel, data)
+        uow.commit()
+        return created.id, secret
+
+
+def event(ctx, name="person_register", payload=PERSON) -> str:
+    with UnitOfWork(ctx.session_factory) as uow:
+        uow.events.record(name, "person", payload["id"], payload)
+        uow.commit()
+    with ctx.session_factory() as session:
+        from persistence.models.events import OutboxEvent
+
+        return session.query(OutboxEvent).order_by(OutboxEvent.created_at.desc()).first().id
+
+
+def run_until(ctx, done, timeout=10.0):
+    """Relay passes with jobs run at once, until `done()` or the time is up."""
+    enqueue = lambda name, *args: resolve(name)(ctx, *args)  # noqa: E731
+    deadline = time.monotonic() + timeout
+    while not done() and time.monotonic() < deadline:
+        relay.tick(ctx, enqueue)
+        time.sleep(0.02)
+    return done()
+
+
+def deliveries(ctx, channel_id) -> list[Delivery]:
+    with ctx.session_factory() as session:
+        return list(session.query(Delivery).filter_by(channel_id=channel_id))
+
+
+def first(ctx, channel_id, field):
+    """A field of the channel's first delivery, None while there is none."""
+    found = deliveries(ctx, channel_id)
+    return getattr(found[0], field) if found else None
+
+
+def test_a_webhook_arrives_signed_with_the_event_id_and_the_seed_body(ctx):
+    with Receiver() as receiver:
+        channel_id, secret = channel(ctx, "webhook", {"url": receiver.url, "headers": {"X-Partner-Id": "1234"}})
+        event_id = event(ctx)
+        assert run_until(ctx, lambda: len(receiver.requests) == 1 and first(ctx, channel_id, "delivered_at"))
+        [request] = receiver.requests
+    verified = Webhook(secret).verify(request["body"], request["headers"])
+    assert verified == {
+        "event": "person_register",
+        "resource_id": PERSON["id"],
+        "resource_name": "person",
+        "payload": PERSON,
+    }
+    assert request["headers"]["webhook-id"] == event_id and request["headers"]["X-Partner-Id"] == "1234"
+    [delivery] = deliveries(ctx, channel_id)
+    assert (delivery.status, delivery.attempts, delivery.last_status_code, delivery.next_attempt_at) == (
+        "delivered",
+        1,
+        200,
+        None,
+    )
+
+
+def test_a_receiver_failing_twice_gets_the_event_on_the_third_attempt_with_the_same_id(ctx):
+    with Receiver([(500, {}, 0), (503, {}, 0)]) as receiver:
+        channel_id, secret = channel(ctx, "webhook", {"url": receiver.url})
+        event_id = event(ctx)
+        assert run_until(ctx, lambda: first(ctx, channel_id, "status") == "delivered")
+    assert len(receiver.requests) == 3
+    assert {r["headers"]["webhook-id"] for r in receiver.requests} == {event_id}
+    for request in receiver.requests:
+        Webhook(secret).verify(request["body"], request["headers"])
+    [delivery] = deliveries(ctx, channel_id)
+    assert delivery.attempts == 3 and delivery.last_status_code == 200 and delivery.last_error is None
+
+
+def test_a_retry_after_is_waited_for(ctx):
+    with Receiver([(429, {"Retry-After": "1"}, 0)]) as receiver:
+        channel_id, _ = channel(ctx, "webhook", {"url": receiver.url})
+        event(ctx)
+        assert run_until(ctx, lambda: first(ctx, channel_id, "status") == "delivered")
+    one, two = receiver.requests
+    assert two["time"] - one["time"] >= 0.9  # the schedule alone would have waited 10 ms
+
+
+def test_a_redirect_is_not_followed_and_counts_as_a_failure(ctx):
+    with Receiver([(302, {"Location": "http://127.0.0.1:9/elsewhere"}, 0)]) as receiver:
+        channel_id, _ = channel(ctx, "webhook", {"url": receiver.url})
+        event(ctx)
+        assert run_until(ctx, lambda: (first(ctx, channel_id, "attempts") or 0) == 1)
+        [delivery] = deliveries(ctx, channel_id)
+    assert (delivery.status, delivery.last_status_code, delivery.last_error) == ("pending", 302, "HTTP 302")
+    assert [r["path"] for r in receiver.requests] == ["/hook"]
+
+
+def test_only_active_channels_subscribed_to_the_event_get_it(ctx):
+    with Receiver() as receiver:
+        subscribed, _ = channel(ctx, "webhook", {"url": receiver.url})
+        inactive, _ = channel(ctx, "webhook", {"url": receiver.url}, active=False)
+        other, _ = channel(ctx, "webhook", {"url": receiver.url}, events=("person_restore",))
+        event(ctx)
+        assert run_until(ctx, lambda: [d.status for d in deliveries(ctx, subscribed)] == ["delivered"])
+    assert deliveries(ctx, inactive) == [] and deliveries(ctx, other) == [] and len(receiver.requests) == 1
+
+
+def test_a_delivery_out_of_attempts_fails_and_a_channel_failing_for_days_is_deactivated(ctx):
+    with Receiver([(500, {}, 0)] * 3) as receiver:
+        channel_id, _ = channel(ctx, "webhook", {"url": receiver.url})
+        event(ctx)
+        assert run_until(ctx, lambda: (first(ctx, channel_id, "attempts") or 0) == 1)
+        with ctx.session_factory() as session:
+            delivery = session.query(Delivery).filter_by(channel_id=channel_id).one()
+            delivery.attempts, delivery.next_attempt_at = webhooks.MAX_ATTEMPTS - 1, utcnow()
+            # Failing for longer than DEACTIVATE_AFTER at this test's time scale.
+            session.get(NotificationChannel, channel_id).failing_since = utcnow() - timedelta(days=1)
+            session.commit()
+        assert run_until(ctx, lambda: first(ctx, channel_id, "status") == "failed")
+    [delivery] = deliveries(ctx, channel_id)
+    assert delivery.attempts == webhooks.MAX_ATTEMPTS and delivery.next_attempt_at is None
+    with ctx.session_factory() as session:
+        found = session.get(NotificationChannel, channel_id)
+        assert found.active is False and found.deactivated_at is not None
+
+
+def test_a_stale_job_does_nothing(ctx):
+    with Receiver() as receiver:
+        channel_id, _ = channel(ctx, "webhook", {"url": receiver.url})
+        event(ctx)
+        assert run_until(ctx, lambda: first(ctx, channel_id, "delivered_at"))
+        delivery_id = first(ctx, channel_id, "id")
+        assert deliver(ctx, delivery_id, "an-old-lease") is None
+    assert len(receiver.requests) == 1
+
+
+def test_a_slack_channel_gets_a_readable_message(ctx):
+    with Receiver() as receiver:
+        channel_id, secret = channel(ctx, "slack", {"url": receiver.url})
+        event(ctx)
+        assert run_until(ctx, lambda: len(receiver.requests) == 1)
+        [body] = receiver.bodies()
+    assert secret is None
+    assert body["text"].splitlines()[:2] == ["Person registered (person_register)", f"person: {PERSON['id']}"]
+    assert "national_id: PESJ880212HDFHLX01" in body["text"] and body["blocks"][0]["type"] == "section"
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+
+def test_an_email_channel_sends_a_text_and_html_message_to_every_address(ctx):
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        ctx.settings.smtp_url = f"smtp://127.0.0.1:{port}?from=personas@example.com"
+        channel_id, _ = channel(ctx, "email", {"emails": ["ana@example.com", "luis@example.com"]})
+        event(ctx)
+        assert run_until(ctx, lambda: first(ctx, channel_id, "delivered_at"))
+    finally:
+        controller.stop()
+    assert sorted(m["To"] for m in inbox.messages) == ["ana@example.com", "luis@example.com"]
+    message = inbox.messages[0]
+    assert message["Subject"].strip() == f"[personas] Person registered: person {PERSON['id']}"
+    kinds = {p.get_content_type(): p.get_content() for p in message.walk() if not p.is_multipart()}
+    assert "Juan" in kinds["text/plain"] and "<table>" in kinds["text/html"]
+
+
+def test_an_email_to_an_unreachable_server_is_retried(ctx):
+    ctx.settings.smtp_url = f"smtp://127.0.0.1:{free_port()}"
+    channel_id, _ = channel(ctx, "email", {"emails": ["ana@example.com"]})
+    event(ctx)
+    assert run_until(ctx, lambda: (first(ctx, channel_id, "attempts") or 0) >= 1)
+    [delivery] = deliveries(ctx, channel_id)
+    assert delivery.status == "pending" and "unreachable" in delivery.last_error

@@ -1,0 +1,70 @@
+"""Rows of an import file and lines of an export, without a database."""
+
+import io
+from datetime import date, datetime
+
+import pytest
+from openpyxl import Workbook
+
+from domain import people_export, people_import
+from domain.errors import ValidationFailed
+
+
+def rows_of(content: bytes) -> list:
+    return list(people_import.read_rows(io.BytesIO(content)))
+
+
+def test_csv_rows_are_numbered_as_a_spreadsheet_shows_them_and_blank_lines_are_skipped():
+    content = '\ufeffnational_id,Name ,first_lastname,second_lastname\r\nA,Ñu,B,C\r\n,,,\r\n\r\nD,"x,y",E,F\r\n'
+    assert rows_of(content.encode("utf-8")) == [
+        (2, {"national_id": "A", "name": "Ñu", "first_lastname": "B", "second_lastname": "C"}),
+        (5, {"national_id": "D", "name": "x,y", "first_lastname": "E", "second_lastname": "F"}),
+    ]
+
+
+def test_xlsx_cells_become_the_text_a_csv_would_carry():
+    book = Workbook()
+    book.active.append(["national_id", "name", "first_lastname", "second_lastname", "birthdate", "state_id"])
+    book.active.append(["A", "B", "C", "D", datetime(1988, 2, 12), 7.0])
+    out = io.BytesIO()
+    book.save(out)
+    [(number, cells)] = rows_of(out.getvalue())
+    assert number == 2 and (cells["birthdate"], cells["state_id"]) == ("1988-02-12", "7")
+
+
+def test_a_row_is_mapped_to_person_address_and_contact_data():
+    cells = {"national_id": "pesj880212hdfhlx01", "name": "Juan", "first_lastname": "P", "second_lastname": "S"}
+    cells |= {"birthdate": "1988-02-12T00:00:00Z", "gender": "male", "state_id": "7", "address_street": "Marte"}
+    cells |= {"address_ext_num": "1", "address_colony": "C", "address_municipality": "M", "address_state": "DF"}
+    cells |= {"address_zip_code": "08016", "contact_email": "a@b.mx", "contact_phone": "5591038054"}
+    person, address, contact = people_import.parse_row(cells)
+    assert person["national_id"] == "PESJ880212HDFHLX01" and person["birthdate"] == date(1988, 2, 12)
+    assert (person["gender"], person["state_id"]) == ("MALE", 7)
+    assert address["street"] == "Marte" and address["references"] == ""
+    assert contact == {"email": "a@b.mx", "phone": "5591038054"}
+
+
+def test_every_bad_column_of_a_row_is_named_at_once():
+    cells = {"national_id": "short", "name": "x" * 256, "first_lastname": "", "second_lastname": ""}
+    cells |= {"birthdate": "1988-02-30", "nationality_id": "0", "address_street": "Marte"}
+    with pytest.raises(ValidationFailed) as failed:
+        people_import.parse_row(cells)
+    assert set(failed.value.errors) == {
+        "national_id", "name", "birthdate", "nationality_id",
+        "address_ext_num", "address_colony", "address_municipality", "address_state", "address_zip_code",
+    }  # fmt: skip
+
+
+def test_an_export_chunk_is_utf8_csv_with_dates_as_the_api_writes_them():
+    rows = [("id1", "Ñ", date(1988, 2, 12), None, datetime(2022, 7, 29, 17, 16, 20))] * 3
+    chunks = list(people_export.csv_chunks(["id", "name", "birthdate", "tax_id", "created_at"], rows, chunk_rows=2))
+    assert len(chunks) == 2
+    text = b"".join(chunks).decode("utf-8")
+    assert text.splitlines() == ["id,name,birthdate,tax_id,created_at"] + ["id1,Ñ,1988-02-12,,2022-07-29T17:16:20Z"] * 3
+
+
+def test_the_export_range_covers_both_days_whole():
+    assert people_export.date_range("2022-07-29", "2022-07-29") == (datetime(2022, 7, 29), datetime(2022, 7, 30))
+    assert people_export.date_range("9999-12-31", "9999-12-31")[1] == datetime.max  # no day after it
+    with pytest.raises(ValidationFailed):
+        people_export.date_range("2022-07-30", "2022-07-29")
