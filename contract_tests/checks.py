@@ -83,6 +83,12 @@ BUSINESS_RULES = (
     re.compile(r" / (Not allowed for|Required for) an? (webhook|slack|email) channel: "),
     re.compile(r" / config is required when type changes$"),
     re.compile(r" / Not a valid email address: "),
+    # people import and export (issue 4)
+    re.compile(r" / Must not be before start_date$"),
+    re.compile(r" / Send either `file` or `tmp_file_id`$"),
+    re.compile(r" / Not a UTF-8 CSV nor an XLSX file$"),
+    re.compile(r" / (Unknown|Missing) columns: "),
+    re.compile(r" / Empty file$"),
 )
 
 AUTH_REFUSAL = {"success": False, "code": 403, "error": "Failed authorization"}

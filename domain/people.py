@@ -49,7 +49,8 @@ def create_person(uow, data: dict, ignore_curp_validation: bool = False):
         raise Conflict({"national_id": [DUPLICATE]})
     person = uow.people.new(id=str(uuid.uuid4()), active_national_id=data["national_id"], **data)
     uow.flush()
-    uow.events.record("person_register", "person", person.id, view(uow, person))
+    # A person just created has no records yet: no need to query for them.
+    uow.events.record("person_register", "person", person.id, view(uow, person, {}))
     validations.start_auto_validations(uow, person.id, "person_created")
     return person
 

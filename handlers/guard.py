@@ -19,6 +19,14 @@ from starlette.routing import compile_path
 
 CONTROL = re.compile(rb"%(0[0-9a-f]|1[0-9a-f]|7f)", re.IGNORECASE)
 MAX_BODY = 20 * 1024 * 1024
+MB = 1024 * 1024
+# Uploads with a documented limit: the cap leaves room for the multipart framing, so the handler's
+# exact check (413) still speaks, while no body much beyond the limit is ever buffered.
+UPLOAD_CAPS = (
+    (re.compile(r"/files/?$"), 2 * MB + 64 * 1024),
+    (re.compile(r"/people/[^/]+/(ine|face-match)/?$"), 4 * MB + 64 * 1024),
+    (re.compile(r"/temporary-files/?$"), 10 * MB + 64 * 1024),
+)
 
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -95,11 +103,12 @@ class Guard(SpecMiddleware):
         if allowed is not None:
             allow = (b"allow", ", ".join(allowed).encode())
             return await _refuse(send, 405, "Method not allowed", (allow,))
+        cap = next((limit for pattern, limit in UPLOAD_CAPS if pattern.search(route_path)), self.max_body)
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 if not value.isdigit():
                     return await _refuse(send, 400, "Invalid Content-Length")
-                if int(value) > self.max_body:
+                if int(value) > cap:
                     return await _refuse(send, 413, "Payload too large")
         seen = 0
         started = False
@@ -109,7 +118,7 @@ class Guard(SpecMiddleware):
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_body:
+                if seen > cap:
                     raise BodyTooLarge
             return message
 

@@ -6,6 +6,7 @@ from handlers.biometrics import list_person_biometrics  # noqa: F401 - routed he
 from handlers.dynamic_values import list_person_dynamic_values  # noqa: F401 - routed here by the spec
 from handlers.envelope import envelope, paginated
 from handlers.identity import attach_person_ine, face_match_person  # noqa: F401 - routed here by the spec
+from handlers.people_io import export_people, import_people  # noqa: F401 - routed here by the spec
 from handlers.runtime import unit_of_work
 from handlers.schemas.addresses import address_out
 from handlers.schemas.contact_data import contact_out

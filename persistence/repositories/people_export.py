@@ -8,7 +8,7 @@ and nothing has to be gathered in memory.
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
 from domain.people_import import ADDRESS_FIELDS, PERSON_COLUMNS
@@ -42,10 +42,14 @@ class PeopleExport:
         if with_address:
             columns += [getattr(Address, f) for f in ADDRESS_FIELDS]
             chosen = _chosen(Address, lambda a: (a.is_current_address.desc(),))
-            source = source.outerjoin(Address.__table__, Address.id == chosen)
+            source = source.outerjoin(Address.__table__, and_(Address.person_id == Person.id, Address.id == chosen))
         if with_contact:
             columns += [ContactData.email, ContactData.phone]
-            source = source.outerjoin(ContactData.__table__, ContactData.id == _chosen(ContactData, lambda c: ()))
+            chosen = _chosen(ContactData, lambda c: ())
+            # person_id in the ON clause too: the join is visibly on the person (no cartesian-product warning).
+            source = source.outerjoin(
+                ContactData.__table__, and_(ContactData.person_id == Person.id, ContactData.id == chosen)
+            )
         stmt = select(*columns).select_from(source)
         stmt = (
             stmt.where(Person.deleted_at.is_(None), Person.created_at >= start, Person.created_at < end)

@@ -108,13 +108,16 @@ def test_an_unknown_path_is_404_and_a_wrong_method_405_in_the_envelope(api):
     assert response.status_code == 405 and response.json()["code"] == 405
 
 
-def test_pending_operations_answer_501_in_the_envelope(api):
-    response = api.post("/people/export", json={"start_date": "2024-01-01", "end_date": "2024-01-02"})
-    assert response.status_code == 501 and response.json() == {
-        "success": False,
-        "code": 501,
-        "error": "Not implemented",
-    }
+def test_an_operation_listed_as_pending_resolves_to_501(monkeypatch):
+    from connexion.exceptions import ResolverError
+
+    from handlers import pending
+    from personas.app import PendingAwareResolver
+
+    monkeypatch.setattr(pending, "PENDING_OPERATIONS", frozenset({"get_person"}))
+    with pytest.raises(ResolverError):
+        PendingAwareResolver().resolve_function_from_operation_id("handlers.people.get_person")
+    assert PendingAwareResolver().resolve_function_from_operation_id("handlers.people.list_people")
 
 
 def test_bad_query_parameters_are_400(api):

@@ -345,3 +345,11 @@ def test_a_temporary_file_lives_24_hours(api):
     created = datetime.strptime(tmp["created_at"], "%Y-%m-%dT%H:%M:%SZ")
     expires = datetime.strptime(tmp["expires_at"], "%Y-%m-%dT%H:%M:%SZ")
     assert (expires - created).total_seconds() == pytest.approx(24 * 3600, abs=1)
+
+
+def test_a_body_far_beyond_the_upload_limit_is_refused_before_it_is_buffered(api, person):
+    from handlers.guard import UPLOAD_CAPS
+
+    cap = UPLOAD_CAPS[0][1]
+    response = api.post("/files", content=b"x" * (cap + 1), headers={"Content-Type": "multipart/form-data; boundary=b"})
+    assert response.status_code == 413 and response.json()["code"] == 413

@@ -1,0 +1,186 @@
+"""POST /people/import: CSV and XLSX files, good, bad and existing rows, batches and crashes."""
+
+import io
+
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+import handlers.people_io
+from domain import people_import
+from persistence.models.people import Person
+from tests.support import new_curp
+
+HEADER = ["national_id", "name", "first_lastname", "second_lastname", "gender"]
+
+
+def csv_bytes(rows, header=HEADER) -> bytes:
+    lines = [",".join(header)] + [",".join(r) for r in rows]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def xlsx_bytes(rows, header=HEADER) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def send(api, content: bytes, name="people.csv"):
+    return api.post("/people/import", files={"file": (name, content, "application/octet-stream")})
+
+
+def count(session_factory, model, **where) -> int:
+    with session_factory() as session:
+        stmt = select(func.count()).select_from(model)
+        for field, value in where.items():
+            stmt = stmt.where(getattr(model, field) == value)
+        return session.scalar(stmt)
+
+
+def test_a_csv_stores_good_rows_and_reports_bad_ones_with_their_row_number(api, session_factory):
+    good, bad_curp = new_curp(), "XXXX000000XXXXXX00"
+    rows = [[good, "José", "Núñez", "Peña", "MALE"], [bad_curp, "Ana", "Ruiz", "Paz", ""], ["", "B", "C", "D", "X"]]
+    response = send(api, csv_bytes(rows))
+    assert response.status_code == 200
+    result = response.json()["result"]
+    assert (result["created"], result["existing"], result["failed"]) == (1, 0, 2)
+    assert [(r["row"], r["status"]) for r in result["rows"]] == [(3, "failed"), (4, "failed")]
+    assert set(result["rows"][0]["errors"]) == {"national_id"}
+    assert result["rows"][1]["errors"] == {
+        "national_id": ["Campo requerido / Required field"],
+        "gender": ["Debe ser MALE o FEMALE / Must be MALE or FEMALE"],
+    }
+    person = api.get(f"/people/national-id/{good}").json()["result"]
+    assert (person["name"], person["first_lastname"], person["second_lastname"]) == ("José", "Núñez", "Peña")
+
+
+def test_an_xlsx_file_is_imported_like_a_csv(api):
+    good, taken = new_curp(sex="M"), new_curp()  # a woman's CURP: the gender column must agree with it
+    body = {"national_id": taken, "name": "A", "first_lastname": "B", "second_lastname": "C"}
+    assert api.post("/people", json=body).status_code == 201
+    rows = [(good, "Luz", "Mar", "Sol", "FEMALE"), (taken, "A", "B", "C", None), (new_curp(), "A", "B", "C", "OTHER")]
+    result = send(api, xlsx_bytes(rows), "people.xlsx").json()["result"]
+    assert (result["created"], result["existing"], result["failed"]) == (1, 1, 1)
+    existing = api.get(f"/people/national-id/{taken}").json()["result"]
+    assert result["rows"][0] == {"row": 3, "status": "existing", "national_id": taken, "person_id": existing["id"]}
+    assert result["rows"][1]["row"] == 4 and result["rows"][1]["errors"] == {"gender": [people_import.BAD_GENDER]}
+    assert api.get(f"/people/national-id/{good}").json()["result"]["gender"] == "FEMALE"
+
+
+def test_sending_the_same_file_twice_stores_nothing_twice(api, session_factory):
+    curps = [new_curp() for _ in range(3)]
+    content = csv_bytes([[c, "N", "P", "M", ""] for c in curps] + [[curps[0], "Dup", "P", "M", ""]])
+    first = send(api, content).json()["result"]
+    assert (first["created"], first["existing"], first["failed"]) == (3, 1, 0)  # the repeated row in the file too
+    second = send(api, content).json()["result"]
+    assert (second["created"], second["existing"], second["failed"]) == (0, 4, 0)
+    assert [r["row"] for r in second["rows"]] == [2, 3, 4, 5]
+    for curp in curps:
+        assert count(session_factory, Person, national_id=curp) == 1
+
+
+def test_address_and_contact_columns_create_those_records(api, session_factory):
+    header = HEADER + [*people_import.ADDRESS_COLUMNS, *people_import.CONTACT_COLUMNS]
+    curp, bad = new_curp(), new_curp()
+    address = ["Av. Juárez", "12", "", "Centro", "Cuauhtémoc", "Ciudad de México", "Ciudad de México", "06000"]
+    rows = [
+        [curp, "Ana", "Díaz", "Gómez", "", *address, "ana@example.com", "5591038054"],
+        [bad, "Eva", "Díaz", "Gómez", "", *address[:6], "Atlántida", "6000", "no-email", ""],
+    ]
+    result = send(api, csv_bytes(rows, header)).json()["result"]
+    assert (result["created"], result["failed"]) == (1, 1)
+    assert result["rows"][0]["errors"] == {
+        "address_zip_code": ["Formato inválido / Invalid format"],
+        "contact_phone": ["Campo requerido / Required field"],
+    }
+    person = api.get(f"/people/national-id/{curp}").json()["result"]
+    [stored] = person["addresses"]
+    assert (stored["street"], stored["state"], stored["state_id"], stored["zip_code"]) == (
+        "Av. Juárez",
+        "DF",
+        7,
+        "06000",
+    )
+    [contact] = person["contact_data"]
+    assert (contact["email"], contact["phone"]) == ("ana@example.com", "+525591038054")
+    assert api.get(f"/people/national-id/{bad}").status_code == 404
+
+
+def test_an_unknown_state_fails_the_row_and_stores_no_part_of_it(api, session_factory):
+    header = HEADER + list(people_import.ADDRESS_COLUMNS)
+    curp = new_curp()
+    row = [curp, "A", "B", "C", "", "Calle", "1", "", "Col", "Mun", "", "Atlántida", "06000"]
+    result = send(api, csv_bytes([row], header)).json()["result"]
+    assert result["rows"][0]["errors"] == {"address_state": ["No existe / Unknown state: Atlántida"]}
+    assert count(session_factory, Person, national_id=curp) == 0
+
+
+def test_a_crash_keeps_the_committed_batches_and_a_rerun_completes_without_duplicates(
+    api, session_factory, monkeypatch
+):
+    curps = [new_curp() for _ in range(7)]
+    content = csv_bytes([[c, "N", "P", "M", ""] for c in curps])
+    monkeypatch.setattr(handlers.people_io, "BATCH_SIZE", 3)
+    real_store, calls = people_import._store, []
+
+    def failing_store(uow, targets, number, cells):
+        calls.append(number)
+        if len(calls) == 5:
+            raise RuntimeError("disk on fire")
+        return real_store(uow, targets, number, cells)
+
+    monkeypatch.setattr(people_import, "_store", failing_store)
+    assert send(api, content).status_code == 500
+    stored = [count(session_factory, Person, national_id=c) for c in curps]
+    assert stored == [1, 1, 1, 0, 0, 0, 0]  # the first batch of three was committed, the second rolled back
+    monkeypatch.setattr(people_import, "_store", real_store)
+    result = send(api, content).json()["result"]
+    assert (result["created"], result["existing"], result["failed"]) == (4, 3, 0)
+    assert [count(session_factory, Person, national_id=c) for c in curps] == [1] * 7
+
+
+def test_a_file_with_unknown_or_missing_columns_is_refused_whole(api):
+    response = send(api, csv_bytes([["x", "y"]], ["national_id", "shoe_size"]))
+    assert response.status_code == 422
+    assert response.json() == {
+        "success": False,
+        "code": 422,
+        "error": {"file": ["Columnas desconocidas / Unknown columns: shoe_size"]},
+    }
+    response = send(api, csv_bytes([["x"]], ["national_id"]))
+    assert response.json()["error"] == {
+        "file": ["Faltan columnas / Missing columns: name, first_lastname, second_lastname"]
+    }
+
+
+def test_a_file_that_is_neither_utf8_csv_nor_xlsx_is_422(api):
+    assert send(api, "national_id,name\r\nÑ,é".encode("latin-1")).json()["error"] == {
+        "file": [people_import.NOT_A_FILE]
+    }
+    assert send(api, b"PK\x03\x04garbage", "x.xlsx").json()["error"] == {"file": [people_import.NOT_A_FILE]}
+
+
+def test_one_of_a_file_or_a_temporary_file_id_is_needed_and_an_unknown_id_is_422(api):
+    response = api.post("/people/import", files={"tmp_file_id": (None, "nope")})
+    assert response.status_code == 422
+    assert response.json()["error"] == {"tmp_file_id": [handlers.people_io.UNKNOWN_TMP_FILE]}
+    both = {"file": ("a.csv", csv_bytes([]), "text/csv"), "tmp_file_id": (None, "x")}
+    response = api.post("/people/import", files=both)
+    assert response.status_code == 422 and response.json()["error"] == {"file": [handlers.people_io.ONE_SOURCE]}
+
+
+def test_a_temporary_file_is_imported_and_kept_for_a_rerun(api):
+    curp = new_curp()
+    content = csv_bytes([[curp, "Tomás", "Ávila", "Ruiz", ""]])
+    uploaded = api.post("/temporary-files", files={"file": ("people.csv", content, "text/csv")})
+    assert uploaded.status_code == 201, uploaded.text
+    tmp_id = uploaded.json()["result"]["id"]
+    first = api.post("/people/import", files={"tmp_file_id": (None, tmp_id)}).json()["result"]
+    assert (first["created"], first["existing"]) == (1, 0)
+    again = api.post("/people/import", files={"tmp_file_id": (None, tmp_id)}).json()["result"]
+    assert (again["created"], again["existing"]) == (0, 1)
+    assert api.get(f"/people/national-id/{curp}").json()["result"]["first_lastname"] == "Ávila"
