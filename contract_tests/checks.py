@@ -83,6 +83,7 @@ BUSINESS_RULES = (
     re.compile(r" / (Not allowed for|Required for) an? (webhook|slack|email) channel: "),
     re.compile(r" / config is required when type changes$"),
     re.compile(r" / Not a valid email address: "),
+    re.compile(r" / Must be whsec_ followed by base64 of at least 16 bytes$"),
     # people import and export (issue 4)
     re.compile(r" / Must not be before start_date$"),
     re.compile(r" / Send either `file` or `tmp_file_id`$"),

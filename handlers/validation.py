@@ -48,7 +48,10 @@ def _datetime(value) -> bool:
 
 @FORMATS.checks("email", raises=EmailNotValidError)
 def _email(value) -> bool:
-    return not isinstance(value, str) or bool(validate_email(value, check_deliverability=False))
+    # Syntax only: special-use domains (example.com's kin, .test) are still addresses to the spec.
+    return not isinstance(value, str) or bool(
+        validate_email(value, check_deliverability=False, globally_deliverable=False, test_environment=True)
+    )
 
 
 def _field(error) -> str:
