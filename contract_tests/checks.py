@@ -41,6 +41,8 @@ BUSINESS_RULES = (
     re.compile(r" / Latitude must be between -90 and 90$"),
     re.compile(r"^Fecha fuera de rango / Date out of range: "),
     re.compile(r" / Invalid phone number$"),
+    # email-validator refuses special-use domains (user@x.test) for contact data, which the spec's syntax allows
+    re.compile(r"^Correo inválido / Invalid email: "),
     re.compile(r" / (Wrong code|Code already used|Code expired: request a new one)$"),
     re.compile(r" / (Too many attempts: request a new code|No pending code: request one)$"),
     # email-validator refuses special-use domains (user@x.test) that the spec's pattern allows
