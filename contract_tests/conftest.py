@@ -117,6 +117,7 @@ def spec_only_app():
     """An app that only serves the spec to Schemathesis at collection time; no request reaches its database."""
     previous = runtime._current
     app = create_app(Settings(database_url="sqlite://", secret_key="spec-only"), migrate=False)
+    runtime.current().close()  # its database is never queried: no relay polling an empty schema
     runtime._current = previous
     return app
 
@@ -179,7 +180,8 @@ def contract_app(contract_database_url) -> ContractApp:
             ApiKey(name="contract-tests", prefix=api_keys.display_prefix(API_KEY), key_hash=api_keys.digest(API_KEY))
         )
         uow.commit()
-    return ContractApp(app, state)
+    yield ContractApp(app, state)
+    state.close()
 
 
 @pytest.fixture(autouse=True)

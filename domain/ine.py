@@ -52,12 +52,18 @@ def attach_ine(uow, storage, owners: dict, media_model, person_id: str, images: 
     return stored
 
 
-def face_match(uow, verifier, biometric_model, person_id: str, selfie, id_front, present) -> list:
-    """Ask the face verifier, store a FACE_MATCH_ID biometric result, and return the person's results."""
+def face_match(uow, verifier, stored: tuple, person_id: str, selfie, id_front, present) -> list:
+    """Ask the face verifier, store a FACE_MATCH_ID biometric result and the selfie (collection `selfie`,
+    which the anti-spoofing and face-duplicity validations read), and return the person's results.
+    `stored` is (storage, owners, media_model, biometric_model)."""
+    storage, owners, media_model, biometric_model = stored
     person = _living(uow, person_id)
     files.require_image(selfie, "selfie")
     files.require_image(id_front, "ine_front")
     outcome = verifier.match(selfie.stream.read(), id_front.stream.read(), person.facetec_ref_id)
+    selfie.stream.seek(0)
+    target = {"model": "person", "model_id": person_id, "collection": "selfie", "metadata": None}
+    media.add_media(uow, storage, owners, media_model, target=target, upload=selfie)
     now = datetime.now(UTC).replace(tzinfo=None)
     data = {"person_id": person_id, "type": FACE_MATCH_TYPE, "execution_date": now, "metadata_": outcome.metadata()}
     biometrics.create_biometric(uow, biometric_model, data, present)

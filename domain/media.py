@@ -158,3 +158,28 @@ def delete_media(uow, media_model, query: dict) -> tuple[dict, str]:
     ids = {"id": media.id, "uuid": media.uuid}
     uow.records(media_model).delete(media)
     return ids, media.storage_key
+
+
+class StoredFiles:
+    """The files validations read (domain.validation_checks): a record's collection from its media rows
+    and the storage, newest first; `others` the same collection of other people, the newest `scan`
+    of them (face duplicity against a bounded window; a real provider would search a face index)."""
+
+    def __init__(self, storage, media_model, scan: int = 200):
+        self.storage, self.media_model, self.scan = storage, media_model, scan
+
+    def _read(self, media) -> bytes:
+        return b"".join(self.storage.chunks(media.storage_key))
+
+    def collection(self, uow, model_type: str, model_id: str, name: str) -> list:
+        owner = {"model_type": model_type, "model_id": model_id}
+        found = uow.records(self.media_model).page(1, 10, collection_name=name, **owner)
+        return [(m.file_name, self._read(m), m.mime_type) for m in found.items]
+
+    def others(self, uow, person_id: str, name: str) -> list:
+        found = uow.records(self.media_model).page(1, self.scan, model_type="person", collection_name=name)
+        newest = {}
+        for m in found.items:
+            if m.model_id != person_id and m.model_id not in newest:
+                newest[m.model_id] = m
+        return [(owner, self._read(m)) for owner, m in newest.items()]

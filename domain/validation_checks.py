@@ -3,11 +3,12 @@
 An outcome is `(status, content, metadata, error)` with the status codes of domain.validations.
 `prepare` reads inside a unit of work; `execute` runs outside it (it may call out for seconds).
 
-Files (the `document` file, INE images, selfies) belong to the files issue, which binds a provider
-with `bind_files(obj)`: `obj.collection(uow, model_type, model_id, name) -> [(filename, bytes, content_type)]`
-and `obj.others(uow, person_id, name) -> [(person_id, bytes)]` (the same collection of other people).
-Collections read: `document` the config's `collection`; `ine` "ine_front" and "ine_reverse";
-`anti_spoofing` and `face_duplicity` "selfie". Until a provider is bound such runs end in status 2.
+Files (the `document` file, INE images, selfies) come from the `files` given to `prepare`
+(domain.media.StoredFiles): `files.collection(uow, model_type, model_id, name) -> [(filename, bytes,
+content_type)]` and `files.others(uow, person_id, name) -> [(person_id, bytes)]` (the same collection of
+other people). Collections read: `document` the config's `collection`; `ine` "ine_front" and "ine_reverse"
+(POST /people/{id}/ine); `anti_spoofing` and `face_duplicity` "selfie" (POST /people/{id}/face-match, or
+any upload to that collection). Without `files` such runs end in status 2.
 """
 
 import json
@@ -27,11 +28,6 @@ ADDRESS_FIELDS = ("id", "person_id", "street", "ext_num", "int_num", "state", "c
 ADDRESS_FIELDS += ("zip_code", "references", "source", "is_current_address")
 # `${field}`, not `{{field}}`: Connexion renders the spec through Jinja, which would eat double braces.
 _PLACEHOLDER = re.compile(r"\$\{\s*([A-Za-z0-9_.]+)\s*\}")
-_binding = {"files": None}
-
-
-def bind_files(provider) -> None:
-    _binding["files"] = provider
 
 
 @dataclass
@@ -54,7 +50,7 @@ def _person_subject(person) -> dict:
     return subject | {"birthdate": birthdate.strftime("%Y-%m-%d") if birthdate else None}
 
 
-def prepare(uow, result_id: str) -> Work | None:
+def prepare(uow, result_id: str, files=None) -> Work | None:
     """What a pending result's run needs, or None when there is nothing to run (finished, gone)."""
     result = store(uow).result(result_id)
     if result is None or result.status != PENDING:
@@ -73,7 +69,6 @@ def prepare(uow, result_id: str) -> Work | None:
     work.subject = subject
     if validation.klass == "blacklist":
         work.entries = store(uow).catalog_entries(validation.config["catalog_id"])
-    files = _binding["files"]
     if files is not None and subject is not None:
         names = {"document": [validation.config.get("collection")], "ine": ["ine_front", "ine_reverse"]}
         names |= dict.fromkeys(("anti_spoofing", "face_duplicity"), ["selfie"])

@@ -4,7 +4,7 @@ A run writes a pending result (status 3) in the caller's transaction; once that 
 `jobs.validations.run_validation(result_id)` executes it (domain.validation_checks) and ends it
 with `finish_run`, which records `person_pass_validation` / `person_fail_validation` in the same
 transaction as the result. Persistence binds the repository class (the domain cannot import it);
-the web process binds `enqueue`; the files issue may bind `files` (see domain.validation_checks).
+the web process binds `enqueue`.
 """
 
 from datetime import UTC, datetime

@@ -35,7 +35,8 @@ def face_match_person(id, body=None, selfie=None, ine_front=None):
     selfie_upload, front_upload = receive(selfie, field="selfie"), receive(ine_front, field="ine_front")
     with unit_of_work() as uow:
         try:
-            results = ine.face_match(uow, verifier(), Biometric, id, selfie_upload, front_upload, biometric_out.dump)
+            stored = (storage(), OWNERS, Media, Biometric)
+            results = ine.face_match(uow, verifier(), stored, id, selfie_upload, front_upload, biometric_out.dump)
         except face.FaceProviderFailed as exc:
             raise ProblemException(status=503, title="Service Unavailable", detail=str(exc)) from exc
         result = people.view(uow, people.get_person(uow, id)) | {"biometrics": biometric_out.dump(results, many=True)}

@@ -1,5 +1,6 @@
 """What the app factory hands to the handlers: settings and the session factory of this process."""
 
+import contextlib
 from dataclasses import dataclass, field
 
 from connexion import context
@@ -16,6 +17,13 @@ class Runtime:
     jobs: object = None
     # Outside services by name ("sms", "email", ...), built from settings by personas.providers.
     providers: dict = field(default_factory=dict)
+    # What `close` stops, in order (the relay loop, the job pool, the engine's connections).
+    closers: list = field(default_factory=list)
+
+    def close(self) -> None:
+        """Stop this runtime's background threads and connections (tests build many apps per process)."""
+        while self.closers:
+            self.closers.pop(0)()
 
 
 _current: Runtime | None = None
@@ -42,4 +50,7 @@ def actor() -> dict | None:
 
 
 def unit_of_work() -> UnitOfWork:
-    return UnitOfWork(current().session_factory, actor=actor())
+    readonly = False
+    with contextlib.suppress(LookupError, RuntimeError, AttributeError):  # outside a request
+        readonly = context.request.method in ("GET", "HEAD")
+    return UnitOfWork(current().session_factory, actor=actor(), readonly=readonly)

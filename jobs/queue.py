@@ -70,6 +70,9 @@ class RqJobs:
             run, name, *args, retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS), job_timeout=JOB_TIMEOUT
         )
 
+    def close(self) -> None:
+        self.redis.close()
+
     def health(self) -> str:
         try:
             self.redis.ping()

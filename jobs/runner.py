@@ -54,7 +54,13 @@ class InProcessJobs:
         return None
 
     def _resubmit(self, name: str, args: tuple, attempt: int) -> None:
-        self.pool.submit(self._run, name, args, attempt)
+        try:
+            self.pool.submit(self._run, name, args, attempt)
+        except RuntimeError:  # closed meanwhile: the job is dropped, as an in-process job is at shutdown
+            log.warning("job %s%r dropped: the job runner is closed", name, args)
 
     def health(self) -> str:
         return self.kind
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)

@@ -18,8 +18,11 @@ import uuid
 
 from domain import validation_checks as checks
 from domain import validations
+from domain.media import StoredFiles
 from domain.providers.identity import build_identity_provider
 from jobs import outbound
+from persistence.models.media import Media
+from persistence.storage import storage_for
 from persistence.uow import UnitOfWork
 
 
@@ -79,7 +82,7 @@ def call(method, url, headers, body, upload, allowlist=(), timeout=outbound.TIME
 def run_validation(ctx, result_id: str) -> int | None:
     """Run a pending validation result and store its outcome; returns the status, None if nothing ran."""
     with UnitOfWork(ctx.session_factory) as uow:
-        work = checks.prepare(uow, result_id)
+        work = checks.prepare(uow, result_id, StoredFiles(storage_for(ctx.settings), Media))
     if work is None:
         return None
     allowlist = getattr(ctx.settings, "outbound_allowlist", ())

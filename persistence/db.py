@@ -4,6 +4,9 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+BEGIN_OPTION = "sqlite_begin"
+"""Execution option naming SQLite's BEGIN mode for a transaction (IMMEDIATE by default, DEFERRED to read)."""
+
 
 def make_engine(url: str, **kwargs) -> Engine:
     """An engine tuned for the backend: WAL and a busy timeout on SQLite, pings on MySQL."""
@@ -18,6 +21,15 @@ def make_engine(url: str, **kwargs) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            # pysqlite's own BEGIN is deferred: a transaction that read first and writes later fails at
+            # once with "database is locked" when another connection wrote meanwhile (the busy timeout
+            # does not apply to that upgrade). We begin ourselves: IMMEDIATE unless the caller said the
+            # transaction only reads (see UnitOfWork(readonly=True)).
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get(BEGIN_OPTION, 'IMMEDIATE')}")
 
         return engine
     if url.startswith("mysql"):

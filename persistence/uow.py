@@ -2,6 +2,7 @@
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from persistence.db import BEGIN_OPTION
 from persistence.repositories.api_keys import ApiKeyRepository
 from persistence.repositories.catalogs import CatalogRepository
 from persistence.repositories.events import EventRecorder
@@ -13,12 +14,16 @@ from persistence.repositories.records import RecordRepository
 class UnitOfWork:
     """Context manager; rolls back unless `commit()` was called."""
 
-    def __init__(self, session_factory: sessionmaker[Session], actor: dict | None = None):
+    def __init__(self, session_factory: sessionmaker[Session], actor: dict | None = None, readonly: bool = False):
         self._factory = session_factory
         self.actor = actor
+        self.readonly = readonly
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._factory()
+        if self.readonly:
+            # Readers need not queue behind SQLite's writer (persistence.db); other backends ignore it.
+            self.session.connection(execution_options={BEGIN_OPTION: "DEFERRED"})
         # The history listener reads who is acting from the session.
         self.session.info["actor"] = self.actor
         self.people = PeopleRepository(self.session)

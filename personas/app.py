@@ -59,12 +59,12 @@ def create_app(settings: Settings | None = None, migrate: bool = True) -> FlaskA
     history.install(factory)
     context = JobContext(settings, factory)
     jobs = build_jobs(context)
-    runtime.configure(
-        runtime.Runtime(settings=settings, session_factory=factory, jobs=jobs, providers=build_providers(settings))
-    )
+    state = runtime.Runtime(settings=settings, session_factory=factory, jobs=jobs, providers=build_providers(settings))
     if not settings.redis_url:
         # No Redis: this process relays its own outbox (with Redis, `personas worker` processes do).
-        RelayLoop(context, jobs.enqueue).start()
+        state.closers.append(RelayLoop(context, jobs.enqueue).start().stop)
+    state.closers += [jobs.close, engine.dispose]
+    runtime.configure(state)
 
     app = FlaskApp(__name__, specification_dir=str(SPEC_PATH.parent))
     app.add_api(

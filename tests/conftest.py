@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from domain import api_keys
+from handlers import runtime
 from persistence.models import ApiKey
 from persistence.uow import UnitOfWork
 from personas.app import create_app
@@ -56,7 +57,10 @@ def app(database_url, tmp_path_factory):
     outbox = str(tmp_path_factory.mktemp("outbox"))
     files = str(tmp_path_factory.mktemp("files"))
     settings = Settings(database_url=database_url, secret_key="test-secret", local_outbox=outbox, storage_url=files)
-    return create_app(settings)
+    app = create_app(settings)
+    state = runtime.current()
+    yield app
+    state.close()
 
 
 @pytest.fixture(scope="session")

@@ -48,6 +48,7 @@ def app_with_validations(database_url, **settings):
             finally:
                 handlers.pending.PENDING_OPERATIONS = pending
             yield Client(http, key), state
+        state.close()
     finally:
         runtime._current, handlers.pending.PENDING_OPERATIONS = previous, pending
 
@@ -228,12 +229,15 @@ def test_a_blacklisted_curp_fails_and_names_the_entry(api, make_validation):
     assert clean["status"] == 0 and clean["content"] == {"matches": []}
 
 
-def test_document_and_ine_validations_without_file_storage_end_in_error_saying_so(api, make_validation):
+def test_document_and_ine_validations_without_the_files_end_in_error_naming_the_collection(api, make_validation):
     config = SEED_DOCUMENT_CONFIG | {"url": "https://validador.example.com/licencias"}
     person_id = new_person(api)
-    for validation in (make_validation(**{"class": "document", "config": config}), make_validation(**{"class": "ine"})):
+    for validation, collection in (
+        (make_validation(**{"class": "document", "config": config}), config["collection"]),
+        (make_validation(**{"class": "ine"}), "ine_front"),
+    ):
         result = run_on_person(api, person_id, validation["id"])
-        assert result["status"] == 2 and "Files are not available yet" in result["error"]
+        assert result["status"] == 2 and result["error"].endswith(f"no file in collection {collection!r}")
 
 
 def test_listing_an_unknown_inactive_or_address_validation_to_run_is_refused(api, make_validation):

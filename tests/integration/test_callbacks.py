@@ -85,6 +85,7 @@ def allowlisted(database_url):
         with app.test_client() as http:
             yield Client(http, key), state
     finally:
+        state.close()
         runtime._current = previous
 
 

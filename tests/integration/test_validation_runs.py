@@ -4,18 +4,20 @@ and the identity checks through the local provider with files supplied through t
 The app here is built with `outbound_allowlist=("127.0.0.1",)`, as `PERSONAS_OUTBOUND_ALLOWLIST=127.0.0.1` would.
 """
 
+import io
 import json
 import queue
 import threading
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import select
 
-from domain import validation_checks
 from jobs.runner import JobContext
 from jobs.validations import run_validation
 from persistence.models import OutboxEvent
+from tests.api.test_files import JPEG
 from tests.api.test_validations import app_with_validations, new_person, run_on_person, settled
 
 
@@ -61,8 +63,9 @@ def validator():
 
 
 @pytest.fixture(scope="module")
-def allowlisted(database_url):
-    with app_with_validations(database_url, outbound_allowlist=("127.0.0.1",)) as pair:
+def allowlisted(database_url, tmp_path_factory):
+    files = str(tmp_path_factory.mktemp("files"))
+    with app_with_validations(database_url, outbound_allowlist=("127.0.0.1",), storage_url=files) as pair:
         yield pair
 
 
@@ -142,50 +145,49 @@ def test_running_the_same_job_again_changes_nothing(allowlisted, validator, make
     assert validator.requests.qsize() == 1
 
 
-class Files:
-    """What the files issue will provide: the files of a record's collection, and other people's."""
-
-    def __init__(self, files: dict, others=()):
-        self.files, self.others_ = files, list(others)
-
-    def collection(self, uow, model_type, model_id, name):
-        return self.files.get(name, [])
-
-    def others(self, uow, person_id, name):
-        return self.others_
+def upload(api, person_id, collection, name, content) -> None:
+    """A file in the person's collection, through POST /files as a client would send it."""
+    form = {"model": (None, "person"), "model_id": (None, person_id), "collection": (None, collection)}
+    response = api.post("/files", files=form | {"file": (name, io.BytesIO(content))})
+    assert response.status_code == 201, response.text
 
 
-@pytest.fixture
-def files():
-    def bind(provider):
-        validation_checks.bind_files(provider)
-
-    yield bind
-    validation_checks.bind_files(None)
+def face_match(api, person_id, selfie) -> None:
+    """The selfie lands in the person's `selfie` collection, which anti-spoofing and duplicity read."""
+    images = {"selfie": ("s.jpg", io.BytesIO(selfie)), "ine_front": ("f.jpg", io.BytesIO(selfie))}
+    assert api.post(f"/people/{person_id}/face-match", files=images).status_code == 200
 
 
-def test_a_document_validation_uploads_the_collection_s_file_as_multipart(
-    allowlisted, validator, make_validation, files
-):
+def test_a_document_validation_uploads_the_collection_s_file_as_multipart(allowlisted, validator, make_validation):
     api, _ = allowlisted
-    files(Files({"license": [("licencia.pdf", b"%PDF-1.4 license", "application/pdf")]}))
     config = {"url": validator.url(), "collection": "license", "file_field_name": "document", "success_if": "true"}
     validation = make_validation("document", config)
-    assert run_on_person(api, new_person(api), validation["id"])["status"] == 0
+    person_id = new_person(api)
+    missing = run_on_person(api, person_id, validation["id"])
+    assert missing["status"] == 2 and missing["error"].endswith("The record has no file in collection 'license'")
+    upload(api, person_id, "license", "licencia.pdf", b"%PDF-1.4 license")
+    assert api.post(f"/validation-results/{missing['id']}/run?force=true").status_code == 202
+    assert settled(api, missing["id"])["status"] == 0
     _, _, headers, body = validator.requests.get(timeout=5)
     assert headers["Content-Type"].startswith("multipart/form-data; boundary=")
     assert b'name="document"; filename="licencia.pdf"' in body and b"%PDF-1.4 license" in body
 
 
-def test_identity_checks_go_through_the_local_provider_and_say_so(allowlisted, make_validation, files):
+def test_identity_checks_go_through_the_local_provider_and_say_so(allowlisted, make_validation):
     api, _ = allowlisted
     person_id = new_person(api)
     ine, spoofing, duplicity = (make_validation(k) for k in ("ine", "anti_spoofing", "face_duplicity"))
-    files(Files({"ine_front": [("f.jpg", b"front", "image/jpeg")], "selfie": [("s.jpg", b"SPOOF face", "image/jpeg")]}))
+    images = {"ine_front": ("f.jpg", io.BytesIO(JPEG + b"front")), "ine_reverse": ("r.jpg", io.BytesIO(JPEG + b"r"))}
+    assert api.post(f"/people/{person_id}/ine", files=images).status_code == 200
+    face_match(api, person_id, JPEG + b"SPOOF face")
     passed = run_on_person(api, person_id, ine["id"])
     assert passed["status"] == 0 and passed["metadata"] == {"provider": "local"}
     assert passed["content"]["faceOnDocumentStatusEnumInt"] == "LIKELY_ORIGINAL_FACE"
     assert run_on_person(api, person_id, spoofing["id"])["status"] == 1
-    files(Files({"selfie": [("s.jpg", b"face", "image/jpeg")]}, others=[("other-person", b"face")]))
-    duplicated = run_on_person(api, new_person(api), duplicity["id"])
-    assert duplicated["status"] == 1 and duplicated["content"] == {"duplicated": True, "matches": ["other-person"]}
+    face = JPEG + uuid.uuid4().bytes
+    first, second = new_person(api), new_person(api)
+    face_match(api, first, face)
+    assert run_on_person(api, first, duplicity["id"])["content"] == {"duplicated": False, "matches": []}
+    face_match(api, second, face)
+    duplicated = run_on_person(api, second, duplicity["id"])
+    assert duplicated["status"] == 1 and duplicated["content"] == {"duplicated": True, "matches": [first]}
