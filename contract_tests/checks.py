@@ -13,6 +13,9 @@ re-raises the check's own failure otherwise.
    generation mode says: the stateful phase's inferred links fill `/people-groups/{id}` from a
    person's `people_group_id`, which may be null, and send `/people-groups/None` as a positive
    case (Schemathesis 4.32 dependency inference); the 400 that answers it is right.
+   And a `cursor` is an opaque position this API hands out in `next_page_url`; no pattern can say
+   which strings are positions, so a pattern-valid cursor that is not one gets the documented 400
+   `Cursor inválido / Invalid cursor`. That exact answer passes when the request carried a cursor.
 2. `missing_required_header` wants 401 when `Authorization` is missing; API-MAP.md keeps the
    seed's 403 `{"success": false, "code": 403, "error": "Failed authorization"}` for every
    credential problem. That exact answer passes; anything else still fails.
@@ -25,6 +28,7 @@ from schemathesis.specs.openapi.checks import missing_required_header as _missin
 from schemathesis.specs.openapi.checks import positive_data_acceptance as _positive_data_acceptance
 
 from domain.people import DUPLICATE
+from persistence.repositories.paging import InvalidCursor
 
 # English halves of the domain's bilingual messages ("<español> / <English>") for rules the schema
 # cannot express; see domain/identity.py and domain/people.py.
@@ -95,6 +99,7 @@ BUSINESS_RULES = (
 )
 
 AUTH_REFUSAL = {"success": False, "code": 403, "error": "Failed authorization"}
+CURSOR_REFUSAL = {"success": False, "code": 400, "error": InvalidCursor.MESSAGE}
 
 
 def _json(response):
@@ -145,6 +150,8 @@ def positive_data_acceptance(ctx, response, case):
         if response.status_code == 422 and _only_business_rules(response):
             return None
         if response.status_code == 400 and (not _path_is_schema_valid(case) or _sent_control_characters(response)):
+            return None
+        if "cursor" in (case.query or {}) and response.status_code == 400 and _json(response) == CURSOR_REFUSAL:
             return None
         raise
 

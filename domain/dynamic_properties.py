@@ -135,9 +135,13 @@ def get_value(store, value_id: str):
     return record
 
 
-def person_values(uow, store, person_id: str, everything: bool, descriptor_id: str | None, page: int, per_page: int):
+def person_values(
+    uow, store, person_id: str, everything: bool, descriptor_id: str | None, page: int, per_page: int, cursor=None
+):
     """A person's newest value per property, or every version with `everything`; 404 for an unknown person."""
     person = uow.people.get(person_id)
     if person is None:
         raise NotFound("Person not found")
-    return store.values_page(page, per_page, person_id=person.id, property_id=descriptor_id, latest_only=not everything)
+    return store.values_page(
+        page, per_page, person_id=person.id, property_id=descriptor_id, latest_only=not everything, cursor=cursor
+    )

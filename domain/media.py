@@ -5,6 +5,7 @@ which deletes them only after its commit (a rolled-back request must not lose a 
 """
 
 import io
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -20,6 +21,7 @@ from domain.files import (
 )
 
 EVENT = "media_added_to_model"
+log = logging.getLogger("personas")
 
 
 class ChunkReader(io.RawIOBase):
@@ -130,10 +132,11 @@ def take_temporary(uow, storage, temporary_model, tmp_id: str, field: str) -> tu
     return upload, key
 
 
-def list_media(uow, owners: dict, media_model, query: dict, page: int, per_page: int):
+def list_media(uow, owners: dict, media_model, query: dict, page: int, per_page: int, cursor: str | None = None):
     require_owner(uow, owners, query["model"], query["model_id"])
+    owner = {"model_type": query["model"], "model_id": query["model_id"]}
     return uow.records(media_model).page(
-        page, per_page, model_type=query["model"], model_id=query["model_id"], collection_name=query.get("collection")
+        page, per_page, cursor=cursor, collection_name=query.get("collection"), **owner
     )
 
 
@@ -168,13 +171,18 @@ class StoredFiles:
     def __init__(self, storage, media_model, scan: int = 200):
         self.storage, self.media_model, self.scan = storage, media_model, scan
 
-    def _read(self, media) -> bytes:
-        return b"".join(self.storage.chunks(media.storage_key))
+    def _read(self, media) -> bytes | None:
+        try:
+            return b"".join(self.storage.chunks(media.storage_key))
+        except Exception:  # noqa: BLE001 - any adapter's "gone": a row whose object was lost counts as absent
+            log.warning("media %s: stored object %s cannot be read", media.uuid, media.storage_key)
+            return None
 
     def collection(self, uow, model_type: str, model_id: str, name: str) -> list:
         owner = {"model_type": model_type, "model_id": model_id}
         found = uow.records(self.media_model).page(1, 10, collection_name=name, **owner)
-        return [(m.file_name, self._read(m), m.mime_type) for m in found.items]
+        read = [(m, self._read(m)) for m in found.items]
+        return [(m.file_name, content, m.mime_type) for m, content in read if content is not None]
 
     def others(self, uow, person_id: str, name: str) -> list:
         found = uow.records(self.media_model).page(1, self.scan, model_type="person", collection_name=name)
@@ -182,4 +190,5 @@ class StoredFiles:
         for m in found.items:
             if m.model_id != person_id and m.model_id not in newest:
                 newest[m.model_id] = m
-        return [(owner, self._read(m)) for owner, m in newest.items()]
+        read = [(owner, self._read(m)) for owner, m in newest.items()]
+        return [(owner, content) for owner, content in read if content is not None]

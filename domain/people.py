@@ -55,6 +55,32 @@ def create_person(uow, data: dict, ignore_curp_validation: bool = False):
     return person
 
 
+def check_new_person(uow, data: dict, ignore_curp_validation: bool = False) -> dict:
+    """What `create_person` would store, after the same rules but the duplicate check (the caller's)."""
+    data = check_person_identity(data, ignore_curp_validation, _today())
+    _check_references(uow, data)
+    return data
+
+
+def create_checked_people(uow, checked: list[dict]) -> list:
+    """Store many people at once, each checked by `check_new_person` and known not to be taken.
+
+    As `create_person` does for one: history (written by the repository with the rows) and
+    `person_register` for each, auto validations; but the rows go to the database in bulk.
+    Returns the people as plain records (not tracked by the unit of work).
+    """
+    rows = [{"id": str(uuid.uuid4()), "active_national_id": d["national_id"], **d} for d in checked]
+    created = uow.people.insert_new(rows)
+    # A person just created has no records yet: no need to query for them.
+    uow.people.record_events("person_register", [(p.id, view(uow, p, {})) for p in created])
+    for person in created:
+        # Which validations start depends on the trigger alone, not on the person: when none does
+        # for the first, none does for the others (same transaction), and their queries are saved.
+        if not validations.start_auto_validations(uow, person.id, "person_created"):
+            break
+    return created
+
+
 def create_from_curp(uow, curp: str, registry=None):
     """Create a person from a CURP alone; names come from the registry provider when there is one."""
     info = parse_curp(curp, _today())

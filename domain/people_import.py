@@ -84,14 +84,17 @@ def _check_header(header: list[str]) -> list[str]:
     return names
 
 
-def _rows(header_and_rows: Iterator[list]) -> Iterator[tuple[int, dict[str, str]]]:
+def _rows(
+    header_and_rows: Iterator[list], cell: Callable[[object], str] = _cell
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """`cell` turns a value into its text: `_cell` for spreadsheets, `str.strip` for CSV (already text)."""
     try:
         header = next(header_and_rows)
     except StopIteration:
         raise _file_error("Archivo vacío / Empty file") from None
-    names = _check_header([_cell(h) for h in header])
+    names = _check_header([cell(h) for h in header])
     for number, values in enumerate(header_and_rows, start=2):
-        cells = [_cell(v) for v in values]
+        cells = [cell(v) for v in values]
         if not any(cells):
             continue  # blank lines are not people
         yield number, {name: value for name, value in zip(names, cells, strict=False) if name}
@@ -137,7 +140,7 @@ def read_rows(stream) -> Iterator[tuple[int, dict[str, str]]]:
     if kind_is_xlsx:
         return _rows(_xlsx_rows(stream))
     try:
-        return _rows(csv.reader(_csv_lines(stream)))
+        return _rows(csv.reader(_csv_lines(stream)), str.strip)
     except csv.Error:
         raise _file_error(NOT_A_FILE) from None
 
@@ -239,11 +242,16 @@ def batches(rows: Iterable, size: int) -> Iterator[list]:
 
 @dataclass(frozen=True)
 class Targets:
-    """The child-record models and their API views, handed in by the caller (the domain maps no tables)."""
+    """The child-record models and their API views, handed in by the caller (the domain maps no tables).
+
+    `conflicts`: the errors the store raises when a unique value was taken by another writer after the
+    batch was checked (the domain names no database errors itself).
+    """
 
     address_model: type
     address_view: Callable[[object], dict]
     contact: contact_data.Records
+    conflicts: tuple[type[BaseException], ...] = ()
 
 
 def _precheck(address: dict | None, contact: dict | None) -> None:
@@ -260,41 +268,111 @@ def _precheck(address: dict | None, contact: dict | None) -> None:
         raise ValidationFailed(errors)
 
 
+def _failed(number: int, cells: dict[str, str], failed: ValidationFailed) -> dict:
+    nid = cells.get("national_id") or None
+    return {"row": number, "status": "failed", "national_id": nid, "person_id": None, "errors": failed.errors}
+
+
+def _existing(number: int, national_id: str, person_id: str) -> dict:
+    return {"row": number, "status": "existing", "national_id": national_id, "person_id": person_id}
+
+
+def _created(number: int, person) -> dict:
+    return {"row": number, "status": "created", "national_id": person.national_id, "person_id": person.id}
+
+
+def _add_records(uow, targets: Targets, number: int, person_id: str, address, contact) -> None:
+    try:
+        if address is not None:
+            addresses.create_address(
+                uow, targets.address_model, address | {"person_id": person_id}, targets.address_view
+            )
+        if contact is not None:
+            contact_data.create_contact(uow, targets.contact, contact | {"person_id": person_id})
+    except ValidationFailed as failed:
+        # _precheck runs the same rules: reaching here is a bug, and the batch must not be committed half-done.
+        raise RuntimeError(f"row {number}: {failed}") from failed
+
+
 def _store(uow, targets: Targets, number: int, cells: dict[str, str]) -> dict:
+    """One row on its own, as POST /people would take it: the fallback when a batch met another writer."""
     try:
         person, address, contact = parse_row(cells)
         _precheck(address, contact)
         found = uow.people.by_national_id(person["national_id"])
         if found is not None:
-            return {"row": number, "status": "existing", "national_id": found.national_id, "person_id": found.id}
+            return _existing(number, found.national_id, found.id)
         created = people.create_person(uow, person)
     except ValidationFailed as failed:
-        nid = cells.get("national_id") or None
-        return {"row": number, "status": "failed", "national_id": nid, "person_id": None, "errors": failed.errors}
-    try:
-        if address is not None:
-            addresses.create_address(
-                uow, targets.address_model, address | {"person_id": created.id}, targets.address_view
-            )
-        if contact is not None:
-            contact_data.create_contact(uow, targets.contact, contact | {"person_id": created.id})
-    except ValidationFailed as failed:
-        # _precheck runs the same rules: reaching here is a bug, and the batch must not be committed half-done.
-        raise RuntimeError(f"row {number}: {failed}") from failed
-    return {"row": number, "status": "created", "national_id": created.national_id, "person_id": created.id}
+        return _failed(number, cells, failed)
+    _add_records(uow, targets, number, created.id, address, contact)
+    return _created(number, created)
+
+
+def _store_batch(uow, targets: Targets, batch: list) -> list[dict]:
+    """The outcome of each row of the batch, the good ones stored with one flush.
+
+    Each row goes through the rules POST /people applies, in the order `_store` applies them: its
+    shape, the address and contact rules, then whether its national_id is taken (by a living person
+    or by an earlier row of the file), then the identity and catalog rules. The taken national_ids
+    of the whole batch come from one query.
+    """
+    outcomes: list[dict | None] = [None] * len(batch)
+    parsed = []
+    for index, (number, cells) in enumerate(batch):
+        try:
+            person, address, contact = parse_row(cells)
+            _precheck(address, contact)
+        except ValidationFailed as failed:
+            outcomes[index] = _failed(number, cells, failed)
+            continue
+        parsed.append((index, number, cells, person, address, contact))
+    taken = uow.people.taken_national_ids([p[3]["national_id"] for p in parsed])
+    fresh, checked = {}, []  # national_id -> position in `checked`, for later rows of the file that repeat it
+    for index, number, cells, person, address, contact in parsed:
+        nid = person["national_id"]
+        if nid in taken:
+            outcomes[index] = _existing(number, *taken[nid])
+            continue
+        if nid in fresh:
+            continue  # reported once the first row's person has its id
+        try:
+            data = people.check_new_person(uow, person)
+        except ValidationFailed as failed:
+            outcomes[index] = _failed(number, cells, failed)
+            continue
+        fresh[nid] = len(checked)
+        checked.append((index, number, data, address, contact))
+    created = people.create_checked_people(uow, [c[2] for c in checked])
+    for (index, number, _data, address, contact), person in zip(checked, created, strict=True):
+        outcomes[index] = _created(number, person)
+        _add_records(uow, targets, number, person.id, address, contact)
+    for index, number, _cells, person, _address, _contact in parsed:
+        if outcomes[index] is None:  # a repeat of an earlier row of this batch
+            first = created[fresh[person["national_id"]]]
+            outcomes[index] = _existing(number, first.national_id, first.id)
+    return outcomes
 
 
 def import_people(open_uow, rows: Iterable, targets: Targets, batch_size: int = 500, on_batch=None) -> dict:
     """Store the good rows, report the bad and the existing ones; one committed transaction per batch.
 
+    A batch is checked whole and stored with one flush; if another writer took one of its
+    national_ids meanwhile (a conflict at the database), the batch is rolled back and done again
+    row by row, each row looking its national_id up then.
     A crash loses at most the batch in progress, which was never reported; sending the file again
     finds the committed rows by national_id and reports them as existing, so nothing is stored twice.
     """
     report = {"created": 0, "existing": 0, "failed": 0, "rows": []}
     for batch in batches(rows, batch_size):
-        with open_uow() as uow:
-            outcomes = [_store(uow, targets, number, cells) for number, cells in batch]
-            uow.commit()
+        try:
+            with open_uow() as uow:
+                outcomes = _store_batch(uow, targets, batch)
+                uow.commit()
+        except targets.conflicts:
+            with open_uow() as uow:
+                outcomes = [_store(uow, targets, number, cells) for number, cells in batch]
+                uow.commit()
         for outcome in outcomes:
             report[outcome["status"]] += 1
             if outcome["status"] != "created":

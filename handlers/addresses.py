@@ -8,9 +8,9 @@ from handlers.schemas.addresses import address_in, address_out
 from persistence.models.addresses import Address
 
 
-def list_addresses(person_id=None, page=1, per_page=20):
+def list_addresses(person_id=None, page=1, per_page=20, cursor=None):
     with unit_of_work() as uow:
-        result = uow.records(Address).page(page, per_page, person_id=person_id)
+        result = uow.records(Address).page(page, per_page, cursor, person_id=person_id)
         return paginated(result, address_out.dump(result.items, many=True))
 
 

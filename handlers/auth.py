@@ -2,15 +2,15 @@
 
 from domain.api_keys import digest
 from handlers.runtime import current
-from persistence.uow import UnitOfWork
+from persistence.repositories.api_keys import active_key
 
 
 def check_api_key(token: str) -> dict | None:
     """Token info for a live key; None (a 403 for the client) for a wrong or revoked one."""
     if not token or len(token) > 200:
         return None
-    with UnitOfWork(current().session_factory, readonly=True) as uow:
-        key = uow.api_keys.active_by_hash(digest(token))
-        if key is None:
-            return None
-        return {"sub": key.id, "id": key.id, "name": key.name}
+    found = active_key(current().session_factory, digest(token))
+    if found is None:
+        return None
+    key_id, name = found
+    return {"sub": key_id, "id": key_id, "name": name}

@@ -11,9 +11,9 @@ def _records(uow):
     return uow.records(BankData)
 
 
-def list_bank_data(page=1, per_page=20, person_id=None):
+def list_bank_data(page=1, per_page=20, person_id=None, cursor=None):
     with unit_of_work() as uow:
-        result = _records(uow).page(page, per_page, person_id=person_id)
+        result = _records(uow).page(page, per_page, cursor, person_id=person_id)
         return paginated(result, bank_out.dump(result.items, many=True))
 
 

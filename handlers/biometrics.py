@@ -8,9 +8,9 @@ from handlers.schemas.biometrics import biometric_in, biometric_out
 from persistence.models.biometrics import Biometric
 
 
-def list_biometrics(person_id=None, page=1, per_page=20):
+def list_biometrics(person_id=None, page=1, per_page=20, cursor=None):
     with unit_of_work() as uow:
-        result = uow.records(Biometric).page(page, per_page, person_id=person_id)
+        result = uow.records(Biometric).page(page, per_page, cursor, person_id=person_id)
         return paginated(result, biometric_out.dump(result.items, many=True))
 
 

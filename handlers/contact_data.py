@@ -10,9 +10,9 @@ from persistence.models.contact_data import ContactData
 RECORDS = contacts.Records(contact=ContactData, code=ContactCode, view=contact_out.dump)
 
 
-def list_contact_data(page=1, per_page=20, person_id=None):
+def list_contact_data(page=1, per_page=20, person_id=None, cursor=None):
     with unit_of_work() as uow:
-        result = uow.records(ContactData).page(page, per_page, person_id=person_id)
+        result = uow.records(ContactData).page(page, per_page, cursor, person_id=person_id)
         return paginated(result, contact_out.dump(result.items, many=True))
 
 

@@ -7,9 +7,9 @@ from handlers.schemas.credit_bureau_requests import request_in, request_out
 from persistence.models.credit_bureau_requests import CreditBureauRequest
 
 
-def list_credit_bureau_requests(page=1, per_page=20, person_id=None):
+def list_credit_bureau_requests(page=1, per_page=20, person_id=None, cursor=None):
     with unit_of_work() as uow:
-        result = uow.records(CreditBureauRequest).page(page, per_page, person_id=person_id)
+        result = uow.records(CreditBureauRequest).page(page, per_page, cursor, person_id=person_id)
         return paginated(result, request_out.dump(result.items, many=True))
 
 

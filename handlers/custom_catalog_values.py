@@ -14,9 +14,9 @@ MAX_CSV_BYTES = 2 * 1024 * 1024
 ONE_FILE = "Envíe el CSV en csv_file o en file, uno solo / Send the CSV in csv_file or in file, exactly one"
 
 
-def list_custom_catalog_values(page=1, per_page=20, custom_catalog_id=None):
+def list_custom_catalog_values(page=1, per_page=20, custom_catalog_id=None, cursor=None):
     with unit_of_work() as uow:
-        result = uow.repository(CustomCatalogRepository).values_page(page, per_page, custom_catalog_id)
+        result = uow.repository(CustomCatalogRepository).values_page(page, per_page, custom_catalog_id, cursor)
         return paginated(result, value_out.dump(result.items, many=True))
 
 

@@ -7,9 +7,9 @@ from handlers.schemas.custom_catalogs import catalog_detail, catalog_in, catalog
 from persistence.repositories.custom_catalogs import CustomCatalogRepository
 
 
-def list_custom_catalogs(page=1, per_page=20):
+def list_custom_catalogs(page=1, per_page=20, cursor=None):
     with unit_of_work() as uow:
-        result = uow.repository(CustomCatalogRepository).catalogs_page(page, per_page)
+        result = uow.repository(CustomCatalogRepository).catalogs_page(page, per_page, cursor)
         return paginated(result, catalog_out.dump(result.items, many=True))
 
 

@@ -7,9 +7,9 @@ from handlers.schemas.dynamic_properties import property_in, property_out, value
 from persistence.repositories.dynamic_properties import DynamicPropertyRepository
 
 
-def list_dynamic_properties(page=1, per_page=20):
+def list_dynamic_properties(page=1, per_page=20, cursor=None):
     with unit_of_work() as uow:
-        result = uow.repository(DynamicPropertyRepository).properties_page(page, per_page)
+        result = uow.repository(DynamicPropertyRepository).properties_page(page, per_page, cursor)
         return paginated(result, property_out.dump(result.items, many=True))
 
 

@@ -11,10 +11,10 @@ from handlers.schemas.dynamic_properties import value_out
 from persistence.repositories.dynamic_properties import DynamicPropertyRepository
 
 
-def list_dynamic_values(page=1, per_page=20, descriptor_id=None, person_id=None):
+def list_dynamic_values(page=1, per_page=20, descriptor_id=None, person_id=None, cursor=None):
     with unit_of_work() as uow:
         store = uow.repository(DynamicPropertyRepository)
-        result = store.values_page(page, per_page, person_id=person_id, property_id=descriptor_id)
+        result = store.values_page(page, per_page, person_id=person_id, property_id=descriptor_id, cursor=cursor)
         return paginated(result, value_out.dump(result.items, many=True))
 
 
@@ -23,8 +23,8 @@ def get_dynamic_value(id):
         return envelope(value_out.dump(dynamic.get_value(uow.repository(DynamicPropertyRepository), id)))
 
 
-def list_person_dynamic_values(id, all=False, descriptor_id=None, page=1, per_page=20):  # noqa: A002 - spec names
+def list_person_dynamic_values(id, all=False, descriptor_id=None, page=1, per_page=20, cursor=None):  # noqa: A002
     with unit_of_work() as uow:
         store = uow.repository(DynamicPropertyRepository)
-        result = dynamic.person_values(uow, store, id.lower(), all, descriptor_id, page, per_page)
+        result = dynamic.person_values(uow, store, id.lower(), all, descriptor_id, page, per_page, cursor)
         return paginated(result, value_out.dump(result.items, many=True))

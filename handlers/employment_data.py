@@ -7,9 +7,9 @@ from handlers.schemas.employment_data import employment_in, employment_out
 from persistence.models.employment_data import EmploymentData
 
 
-def list_employment_data(page=1, per_page=20, person_id=None):
+def list_employment_data(page=1, per_page=20, person_id=None, cursor=None):
     with unit_of_work() as uow:
-        result = uow.records(EmploymentData).page(page, per_page, person_id=person_id)
+        result = uow.records(EmploymentData).page(page, per_page, cursor, person_id=person_id)
         return paginated(result, employment_out.dump(result.items, many=True))
 
 

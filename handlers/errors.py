@@ -10,6 +10,7 @@ from starlette.formparsers import MultiPartException
 
 from domain.errors import NotFound, ValidationFailed
 from domain.providers.messaging import DeliveryFailed
+from persistence.repositories.paging import InvalidCursor
 
 log = logging.getLogger("personas.errors")
 
@@ -90,6 +91,10 @@ def _delivery_failed(_request, exc: DeliveryFailed):
     return error_response(503, "El proveedor no pudo entregar el mensaje / The provider could not deliver the message")
 
 
+def _invalid_cursor(_request, exc: InvalidCursor):
+    return error_response(400, InvalidCursor.MESSAGE)
+
+
 def _unexpected(request, exc: Exception):
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, MESSAGES[500])
@@ -103,4 +108,5 @@ def register(app) -> None:
     app.add_error_handler(NotFound, _not_found)
     app.add_error_handler(MultiPartException, _multipart)
     app.add_error_handler(DeliveryFailed, _delivery_failed)
+    app.add_error_handler(InvalidCursor, _invalid_cursor)
     app.add_error_handler(Exception, _unexpected)

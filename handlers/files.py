@@ -121,10 +121,13 @@ def temporary_url(found, minutes: int) -> str:
     return f"{request.host_url.rstrip('/')}/api/v1/files/{found.uuid}/download?{query}"
 
 
-def list_files(model, model_id, collection=None, include_tmp_url=False, expires_in_min=5, page=1, per_page=20):
+def list_files(
+    model, model_id, collection=None, include_tmp_url=False, expires_in_min=5, page=1, per_page=20, cursor=None
+):
     query = {"model": model, "model_id": model_id, "collection": collection}
     with unit_of_work() as uow:
-        result = media.list_media(uow, OWNERS, Media, query, page, per_page)
+        # The use case passes the page number through to the repository; it carries the cursor.
+        result = media.list_media(uow, OWNERS, Media, query, page, per_page, cursor)
         items = [
             media.view(m) | ({"temporary_url": temporary_url(m, expires_in_min)} if include_tmp_url else {})
             for m in result.items

@@ -7,9 +7,9 @@ from handlers.schemas.financial_data import financial_in, financial_out
 from persistence.models.financial_data import FinancialData
 
 
-def list_financial_data(page=1, per_page=20, person_id=None):
+def list_financial_data(page=1, per_page=20, person_id=None, cursor=None):
     with unit_of_work() as uow:
-        result = uow.records(FinancialData).page(page, per_page, person_id=person_id)
+        result = uow.records(FinancialData).page(page, per_page, cursor, person_id=person_id)
         return paginated(result, financial_out.dump(result.items, many=True))
 
 

@@ -16,9 +16,9 @@ from persistence.models.notification_channels import NotificationChannel
 LEASE = timedelta(seconds=30)
 
 
-def list_notification_channels(page=1, per_page=20):
+def list_notification_channels(page=1, per_page=20, cursor=None):
     with unit_of_work() as uow:
-        result = uow.records(NotificationChannel).page(page, per_page)
+        result = uow.records(NotificationChannel).page(page, per_page, cursor)
         return paginated(result, channel_out.dump([channels.view(c) for c in result.items], many=True))
 
 
@@ -53,10 +53,10 @@ def delete_notification_channel(id):
     return envelope({"id": id})
 
 
-def list_notification_channel_deliveries(id, page=1, per_page=20):
+def list_notification_channel_deliveries(id, page=1, per_page=20, cursor=None):
     with unit_of_work() as uow:
         get_record(uow, NotificationChannel, id, "Notification channel")
-        result = uow.records(Delivery).page(page, per_page, channel_id=id)
+        result = uow.records(Delivery).page(page, per_page, cursor, channel_id=id)
         return paginated(result, delivery_out.dump(result.items, many=True))
 
 

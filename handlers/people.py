@@ -23,9 +23,9 @@ from persistence.models.contact_data import ContactData
 from persistence.models.references import PersonReference
 
 
-def list_people(page=1, per_page=20, people_group_id=None):
+def list_people(page=1, per_page=20, people_group_id=None, cursor=None):
     with unit_of_work() as uow:
-        result = uow.people.page(page, per_page, people_group_id)
+        result = uow.people.page(page, per_page, people_group_id, cursor)
         return paginated(result, people.views(uow, result.items))
 
 
@@ -67,11 +67,11 @@ def restore_person(id):
     return envelope(result)
 
 
-def get_person_history(id, page=1, per_page=20):
+def get_person_history(id, page=1, per_page=20, cursor=None):
     with unit_of_work() as uow:
         if uow.people.get_any(id) is None:
             raise NotFound("Person not found")
-        result = uow.people.history(id, page, per_page)
+        result = uow.people.history(id, page, per_page, cursor)
         return paginated(result, history_out.dump(result.items, many=True))
 
 

@@ -6,9 +6,9 @@ from handlers.runtime import unit_of_work
 from handlers.schemas.people_groups import group_in, group_out
 
 
-def list_people_groups(page=1, per_page=20):
+def list_people_groups(page=1, per_page=20, cursor=None):
     with unit_of_work() as uow:
-        result = uow.people_groups.page(page, per_page)
+        result = uow.people_groups.page(page, per_page, cursor)
         return paginated(result, group_out.dump(result.items, many=True))
 
 

@@ -8,9 +8,9 @@ from handlers.schemas.references import reference_in, reference_out
 from persistence.models.references import PersonReference
 
 
-def list_references(person_id=None, page=1, per_page=20):
+def list_references(person_id=None, page=1, per_page=20, cursor=None):
     with unit_of_work() as uow:
-        result = uow.records(PersonReference).page(page, per_page, person_id=person_id)
+        result = uow.records(PersonReference).page(page, per_page, cursor, person_id=person_id)
         return paginated(result, reference_out.dump(result.items, many=True))
 
 

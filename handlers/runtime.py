@@ -49,8 +49,10 @@ def actor() -> dict | None:
     return info if isinstance(info, dict) else None
 
 
-def unit_of_work() -> UnitOfWork:
-    readonly = False
-    with contextlib.suppress(LookupError, RuntimeError, AttributeError):  # outside a request
-        readonly = context.request.method in ("GET", "HEAD")
+def unit_of_work(readonly: bool | None = None) -> UnitOfWork:
+    """The request's unit of work; read-only for GET and HEAD unless told otherwise."""
+    if readonly is None:
+        readonly = False
+        with contextlib.suppress(LookupError, RuntimeError, AttributeError):  # outside a request
+            readonly = context.request.method in ("GET", "HEAD")
     return UnitOfWork(current().session_factory, actor=actor(), readonly=readonly)

@@ -28,9 +28,9 @@ def _records(uow) -> TemporaryPeopleRepository:
     return uow.repository(TemporaryPeopleRepository)
 
 
-def list_temporary_people(page=1, per_page=20):
+def list_temporary_people(page=1, per_page=20, cursor=None):
     with unit_of_work() as uow:
-        result = _records(uow).page(page, per_page)
+        result = _records(uow).page(page, per_page, cursor)
         return paginated(result, temporary_out.dump(result.items, many=True))
 
 

@@ -15,9 +15,10 @@ RUNNING = "Validations running on background"
 validations.bind_enqueue(lambda job, *ids: current().jobs.enqueue(job, *ids))
 
 
-def list_validation_results(page=1, per_page=20, model_id=None, validation_id=None):
+def list_validation_results(page=1, per_page=20, model_id=None, validation_id=None, cursor=None):
     with unit_of_work() as uow:
-        result = validations.store(uow).results_page(page, per_page, model_id=model_id, validation_id=validation_id)
+        store = validations.store(uow)
+        result = store.results_page(page, per_page, model_id=model_id, validation_id=validation_id, cursor=cursor)
         return paginated(result, [result_view(r) for r in result.items])
 
 

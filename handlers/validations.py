@@ -7,9 +7,9 @@ from handlers.runtime import unit_of_work
 from handlers.schemas.validations import validation_create, validation_update
 
 
-def list_validations(page=1, per_page=20):
+def list_validations(page=1, per_page=20, cursor=None):
     with unit_of_work() as uow:
-        result = validations.store(uow).validations_page(page, per_page)
+        result = validations.store(uow).validations_page(page, per_page, cursor)
         return paginated(result, [validation_view(v) for v in result.items])
 
 

@@ -25,7 +25,7 @@ def post_promoted_person(ctx, temporary_person_id: str) -> int | None:
     """POST the person a temporary person became to its `callback_url`; returns the receiver's status."""
     if not crypto.is_configured():
         crypto.configure(ctx.settings)  # a worker process of its own has not seen the app factory
-    with UnitOfWork(ctx.session_factory) as uow:
+    with UnitOfWork(ctx.session_factory, readonly=True) as uow:
         temporary = uow.records(TemporaryPerson).get(temporary_person_id)
         if temporary is None or temporary.person_id is None or not temporary.callback_url:
             return None

@@ -1,23 +1,33 @@
-"""The delivery job: send one event to one channel, then record the attempt.
+"""The delivery jobs: send events to channels, then record the attempts.
 
-`deliver(ctx, delivery_id, lease)` is safe to run twice: it first claims the delivery with its
-lease token (a stale job, e.g. RQ re-running an abandoned one after the relay has re-leased the
-delivery, finds another token and does nothing), sends outside any transaction, and records the
-outcome only if the lease is still its own. Success is only a 2xx (or the SMTP server's accept);
-a failure schedules the next attempt on domain.webhooks.RETRY_SCHEDULE (scaled by the
-`delivery_retry_scale` knob, for tests) or marks the delivery failed, and a channel failing for
-longer than DEACTIVATE_AFTER is deactivated.
+`deliver_many(ctx, delivery_ids, lease)` takes a batch leased together by the relay (one lease
+token for the batch) and is safe to run twice: it claims, in one transaction, the deliveries that
+still carry its lease (a stale job, e.g. RQ re-running an abandoned one after the relay has
+re-leased them, finds another token and does nothing), sends outside any transaction, one after
+the other over one outgoing-call session (keep-alive connections per receiver), and records every
+outcome in one transaction, each only if the lease is still its own. A delivery is marked delivered
+only after its own 2xx (or the SMTP server's accept); a failure schedules the next attempt on
+domain.webhooks.RETRY_SCHEDULE (scaled by the `delivery_retry_scale` knob, for tests) or marks the
+delivery failed, and a channel failing for longer than DEACTIVATE_AFTER is deactivated. A batch
+stops sending once half its lease is spent and hands the rest back to the relay at once, so a slow
+receiver never outlives the lease. A job killed mid-batch records nothing: its lease runs out and
+the batch is sent again, with the same webhook-ids (at least once).
+
+`deliver(ctx, delivery_id, lease)` is the same for one delivery (manual redelivery).
 """
 
 import logging
+import time
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import lazyload
 
 from domain import webhooks
 from jobs import senders
 from jobs.queue import tuning
-from jobs.relay import lease_seconds
+from jobs.relay import lease_seconds, writer
 from persistence import crypto
 from persistence.models.base import utcnow
 from persistence.models.deliveries import Delivery
@@ -25,75 +35,156 @@ from persistence.models.notification_channels import NotificationChannel
 
 log = logging.getLogger("personas.jobs.deliveries")
 
+INACTIVE = senders.Outcome(False, None, "channel is inactive")
+RECORD_TRIES = 3
 
-def _claim(ctx, delivery_id: str, lease: str) -> senders.Message | None:
+
+def _message(delivery: Delivery, channel: NotificationChannel) -> senders.Message:
+    event = delivery.event
+    return senders.Message(
+        event_id=event.id,
+        event=event.name,
+        resource_id=event.resource_id,
+        resource_name=event.resource_name,
+        payload=event.payload,
+        channel_type=channel.type,
+        config=dict(channel.config or {}),
+        secret=channel.secret,
+    )
+
+
+def _claim(ctx, delivery_ids: list[str], lease: str) -> dict[str, senders.Message | None]:
+    """The batch's deliveries still leased to it, renewed: id -> message (None: its channel is inactive)."""
     now = utcnow()
-    with ctx.session_factory() as session:
-        claimed = session.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery_id, Delivery.lease == lease, Delivery.status == "pending")
-            .values(locked_until=now + timedelta(seconds=lease_seconds(ctx.settings)))
-        ).rowcount
-        if claimed != 1:
-            session.rollback()
-            return None
-        delivery = session.get(Delivery, delivery_id)
-        event, channel = delivery.event, delivery.channel
-        message = senders.Message(
-            event_id=event.id,
-            event=event.name,
-            resource_id=event.resource_id,
-            resource_name=event.resource_name,
-            payload=event.payload,
-            channel_type=channel.type,
-            config=dict(channel.config or {}),
-            secret=channel.secret,
-        )
-        active = channel.active
+    mine = (Delivery.id.in_(delivery_ids), Delivery.lease == lease, Delivery.status == "pending")
+    with writer(ctx) as session:
+        renewed = now + timedelta(seconds=lease_seconds(ctx.settings))
+        session.execute(update(Delivery).where(*mine).values(locked_until=renewed))
+        # The event joined; each channel read (and its secret decrypted) once for the batch.
+        found = {d.id: d for d in session.scalars(select(Delivery).where(*mine).options(lazyload(Delivery.channel)))}
+        ids = {d.channel_id for d in found.values()}
+        channels = {
+            c.id: c for c in session.scalars(select(NotificationChannel).where(NotificationChannel.id.in_(ids)))
+        }
+        claimed = {}
+        for delivery_id in delivery_ids:
+            if delivery_id in found:
+                channel = channels[found[delivery_id].channel_id]
+                claimed[delivery_id] = _message(found[delivery_id], channel) if channel.active else None
         session.commit()
-    return message if active else _drop_inactive(ctx, delivery_id, lease)
+    return claimed
 
 
-def _drop_inactive(ctx, delivery_id: str, lease: str) -> None:
-    _record(ctx, delivery_id, lease, senders.Outcome(False, None, "channel is inactive"), final=True)
-    return None
+def _apply(delivery: Delivery, channel: NotificationChannel, outcome: senders.Outcome, now, scale, final) -> None:
+    delivery.attempts += 1
+    delivery.last_status_code, delivery.last_error = outcome.status_code, outcome.error
+    delivery.lease = delivery.locked_until = None
+    retry_after = webhooks.retry_after_seconds(outcome.retry_after, now)
+    upcoming = None if final else webhooks.next_attempt(delivery.attempts, now, retry_after, scale)
+    delivery.next_attempt_at = upcoming
+    delivery.status = "pending" if upcoming else "failed"
+    channel.failing_since = channel.failing_since or now
+    if channel.active and now - channel.failing_since >= webhooks.DEACTIVATE_AFTER * scale:
+        channel.active, channel.deactivated_at = False, now
+        log.warning("channel %s deactivated: failing since %s", channel.id, channel.failing_since)
 
 
-def _record(ctx, delivery_id: str, lease: str, outcome: senders.Outcome, final: bool = False) -> str | None:
+def _record(ctx, lease: str, outcomes: dict, unsent: list[str]) -> dict[str, str]:
+    """Outcomes (id -> (outcome, final)) in one transaction; `unsent` handed back to the relay unattempted.
+
+    Every write is conditional on the lease still being this batch's: a delivery deleted or re-leased
+    to another job meanwhile is left to that job, which records its own attempt.
+    """
+    if not outcomes and not unsent:
+        return {}
     now = utcnow()
     scale = tuning(ctx.settings, "delivery_retry_scale", 1.0)
-    with ctx.session_factory() as session:
-        delivery = session.scalars(select(Delivery).where(Delivery.id == delivery_id).with_for_update()).first()
-        if delivery is None or delivery.lease != lease:
-            return None  # deleted, or re-leased to another job meanwhile: that job records its own attempt
-        channel = session.get(NotificationChannel, delivery.channel_id)
-        delivery.attempts += 1
-        delivery.last_status_code, delivery.last_error = outcome.status_code, outcome.error
-        delivery.lease = delivery.locked_until = None
-        if outcome.ok:
-            delivery.status, delivery.delivered_at, delivery.next_attempt_at = "delivered", now, None
-            channel.failing_since = None
-        else:
-            retry_after = webhooks.retry_after_seconds(outcome.retry_after, now)
-            upcoming = None if final else webhooks.next_attempt(delivery.attempts, now, retry_after, scale)
-            delivery.next_attempt_at = upcoming
-            delivery.status = "pending" if upcoming else "failed"
-            channel.failing_since = channel.failing_since or now
-            if channel.active and now - channel.failing_since >= webhooks.DEACTIVATE_AFTER * scale:
-                channel.active, channel.deactivated_at = False, now
-                log.warning("channel %s deactivated: failing since %s", channel.id, channel.failing_since)
+    mine = (Delivery.lease == lease, Delivery.status == "pending")
+    statuses, channel_of = {}, {}
+    with writer(ctx) as session:
+        # Failures (rare): row by row, each with its schedule and its channel's failing clock.
+        failed = [i for i, (outcome, _final) in outcomes.items() if not outcome.ok]
+        if failed:
+            rows = session.scalars(
+                select(Delivery)
+                .where(Delivery.id.in_(failed), *mine)
+                .options(lazyload("*"))
+                .order_by(Delivery.id)
+                .with_for_update()
+            )
+            for delivery in rows:
+                channel_of[delivery.id] = delivery.channel_id
+                outcome, final = outcomes[delivery.id]
+                _apply(delivery, session.get(NotificationChannel, delivery.channel_id), outcome, now, scale, final)
+                statuses[delivery.id] = delivery.status
+            session.flush()
+        # Successes: the rows still ours (locked), then one UPDATE per status code.
+        succeeded = {i: outcome.status_code for i, (outcome, _final) in outcomes.items() if outcome.ok}
+        ours = {}
+        if succeeded:
+            found = session.execute(
+                select(Delivery.id, Delivery.channel_id)
+                .where(Delivery.id.in_(succeeded), *mine)
+                .order_by(Delivery.id)
+                .with_for_update()
+            )
+            ours = {row.id: row.channel_id for row in found}
+            channel_of |= ours
+        by_code: dict[int | None, list[str]] = {}
+        for delivery_id in ours:
+            by_code.setdefault(succeeded[delivery_id], []).append(delivery_id)
+            statuses[delivery_id] = "delivered"
+        for code, ids in by_code.items():
+            values = dict(status="delivered", last_status_code=code, last_error=None, delivered_at=now)
+            values |= dict(next_attempt_at=None, lease=None, locked_until=None, attempts=Delivery.attempts + 1)
+            session.execute(update(Delivery).where(Delivery.id.in_(ids), *mine).values(**values))
+        # A channel whose last attempt in this batch succeeded is no longer failing.
+        last_ok = {channel_of[i]: outcome.ok for i, (outcome, _final) in outcomes.items() if i in channel_of}
+        recovered = [channel_id for channel_id, ok in last_ok.items() if ok]
+        if recovered:
+            # Read first (no lock) and write only a channel that was failing: an UPDATE locks the row even
+            # when it changes nothing, and the relay's inserts lock it too (MariaDB's FK check): deadlocks.
+            failing = NotificationChannel.failing_since.isnot(None)
+            wanted = NotificationChannel.id.in_(recovered)
+            if session.scalars(select(NotificationChannel.id).where(wanted, failing)).first() is not None:
+                session.execute(update(NotificationChannel).where(wanted, failing).values(failing_since=None))
+        if unsent:
+            session.execute(
+                update(Delivery).where(Delivery.id.in_(unsent), *mine).values(lease=None, locked_until=None)
+            )
         session.commit()
-        return delivery.status
+    return statuses
+
+
+def deliver_many(ctx, delivery_ids: list[str], lease: str) -> dict[str, str]:
+    """Send a leased batch once; returns the new status of each delivery this job recorded."""
+    if not crypto.is_configured():
+        crypto.configure(ctx.settings)  # the channel secret is encrypted at rest
+    claimed = _claim(ctx, list(delivery_ids), lease)
+    budget = time.monotonic() + lease_seconds(ctx.settings) / 2
+    outcomes, unsent = {}, []
+    with senders.session(ctx.settings) as http:
+        for delivery_id, message in claimed.items():
+            if message is None:
+                outcomes[delivery_id] = (INACTIVE, True)
+            elif time.monotonic() > budget:
+                unsent.append(delivery_id)
+            else:
+                outcome = senders.send(message, ctx.settings, http)
+                if not outcome.ok:
+                    log.info("delivery %s failed: %s", delivery_id, outcome.error)
+                outcomes[delivery_id] = (outcome, False)
+    for attempt in range(RECORD_TRIES):
+        try:
+            return _record(ctx, lease, outcomes, unsent)
+        except OperationalError as exc:  # a deadlock or a busy database: the sends are done, record again
+            if attempt == RECORD_TRIES - 1:
+                raise  # RQ retries the job: the batch is sent again, with the same webhook-ids
+            log.info("recording a batch failed (%s); trying again", exc.orig)
+            time.sleep(0.05 * (attempt + 1))
+    return {}
 
 
 def deliver(ctx, delivery_id: str, lease: str) -> str | None:
-    """Send the delivery once; returns its new status, or None when this job had nothing to do."""
-    if not crypto.is_configured():
-        crypto.configure(ctx.settings)  # the channel secret is encrypted at rest
-    message = _claim(ctx, delivery_id, lease)
-    if message is None:
-        return None
-    outcome = senders.send(message, ctx.settings)
-    if not outcome.ok:
-        log.info("delivery %s failed: %s", delivery_id, outcome.error)
-    return _record(ctx, delivery_id, lease, outcome)
+    """Send one delivery once; returns its new status, or None when this job had nothing to do."""
+    return deliver_many(ctx, [delivery_id], lease).get(delivery_id)

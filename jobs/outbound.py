@@ -8,6 +8,11 @@ checked (pinned), so a second DNS answer cannot swap it; the Host header and TLS
 check keep the name. Redirects are never followed (a 3xx is just the answer), the whole call is
 bounded by `timeout` seconds and the response body by `max_bytes`.
 
+A `Session` (one per job) keeps HTTP/1.1 connections open per pinned destination and remembers
+what a host resolved to for its short life, so a batch of webhooks to one receiver pays for one
+resolution, one check and one connection; every call is still checked, and a connection is only
+reused for the very address that passed the check.
+
 Standard library only (`http.client`): it lets the socket be opened to the pinned address while
 everything above it keeps the host name, which the usual clients do not expose.
 """
@@ -108,7 +113,7 @@ def check_url(url: str, allowlist: Iterable[str] = (), resolver: Callable = sock
         raise OutboundRefused("the URL has no host")
     host = host.rstrip(".").lower()
     port = port or (443 if parts.scheme.lower() == "https" else 80)
-    allowed = Allowlist.parse(allowlist)
+    allowed = allowlist if isinstance(allowlist, Allowlist) else Allowlist.parse(allowlist)
     addresses = _resolve(host, port, resolver)
     # Every answer must pass: with a mixed answer, which one a client connects to is not ours to pick.
     for address in addresses:
@@ -130,6 +135,163 @@ def _connection(scheme: str, host: str, port: int, address: Address, timeout: fl
     return conn
 
 
+def _abort(conn, expired: threading.Event) -> None:
+    """A one-shot watchdog's action (jobs.validations times its calls with a Timer and this)."""
+    expired.set()
+    sock = conn.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):  # already closed: nothing left to stop
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Watchdog:
+    """One thread per session that shuts the socket of the call in flight once its time is up.
+
+    Socket timeouts bound each wait, not their sum (a server may drip a byte at a time); this bounds
+    the whole call, without starting a thread per call.
+    """
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._conn, self._deadline, self._expired, self._closed = None, None, False, False
+        self._thread: threading.Thread | None = None
+
+    def arm(self, conn, deadline: float) -> None:
+        with self._cond:
+            self._conn, self._deadline, self._expired = conn, deadline, False
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="personas-outbound-watchdog", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def disarm(self) -> None:
+        with self._cond:
+            self._conn = self._deadline = None
+
+    @property
+    def expired(self) -> bool:
+        with self._cond:
+            return self._expired
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed, self._conn, self._deadline = True, None, None
+            self._cond.notify()
+
+    def _run(self) -> None:
+        with self._cond:
+            while not self._closed:
+                left = None if self._deadline is None else self._deadline - time.monotonic()
+                if left is None or left > 0:
+                    self._cond.wait(left)
+                    continue
+                self._expired, self._deadline = True, None
+                sock = self._conn.sock if self._conn is not None else None
+                if sock is not None:
+                    with contextlib.suppress(OSError):  # already closed: nothing left to stop
+                        sock.shutdown(socket.SHUT_RDWR)
+
+
+# A reused keep-alive connection that the server closed meanwhile fails like this before any answer.
+_STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
+
+
+class Session:
+    """Outgoing calls of one job: each call checked, connections kept per pinned address; close() when done."""
+
+    def __init__(
+        self,
+        allowlist: Iterable[str] = (),
+        timeout: float = TIMEOUT,
+        max_bytes: int = MAX_BYTES,
+        resolver: Callable = socket.getaddrinfo,
+    ):
+        self.allowlist = allowlist if isinstance(allowlist, Allowlist) else Allowlist.parse(allowlist)
+        self.timeout, self.max_bytes = timeout, max_bytes
+        self._resolved: dict[tuple[str, int], list] = {}
+        self._upstream = resolver
+        self._pool: dict[tuple, http.client.HTTPConnection] = {}
+        self._watchdog = _Watchdog()
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._watchdog.close()
+        for conn in self._pool.values():
+            conn.close()
+        self._pool.clear()
+
+    def _resolve(self, host, port, type=None):  # noqa: A002 - getaddrinfo's own keyword
+        # Remembered for this session only (one job, seconds); the connection is pinned to what was checked.
+        key = (host, port)
+        if key not in self._resolved:
+            self._resolved[key] = self._upstream(host, port, type=type)
+        return self._resolved[key]
+
+    def post_json(self, url: str, payload, headers: dict[str, str] | None = None) -> Response:
+        """POST `payload` as JSON to `url`; any status comes back as it is."""
+        body = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
+        return self.request("POST", url, body, {"Content-Type": "application/json", **(headers or {})})
+
+    def download(self, url: str, sink: BinaryIO) -> Response:
+        """GET `url` into `sink` a chunk at a time (never wholly in memory); the returned body is empty."""
+        return self.request("GET", url, None, {}, sink)
+
+    def request(self, method, url, body, headers, sink=None) -> Response:
+        scheme, host, port, path, address = check_url(url, self.allowlist, self._resolve)
+        key = (scheme, host, port, address)
+        sent = {"User-Agent": USER_AGENT, **headers}
+        conn = self._pool.pop(key, None)
+        if conn is not None:
+            try:
+                return self._exchange(key, conn, method, path, body, sent, sink)
+            except OutboundFailed as failed:
+                if not isinstance(failed.__cause__, _STALE) or self._watchdog.expired:
+                    raise
+                # The server closed the idle connection: once more on a new one (the same webhook-id,
+                # so a receiver that did get the first copy can drop it).
+        conn = _connection(scheme, host, port, address, self.timeout)
+        return self._exchange(key, conn, method, path, body, sent, sink)
+
+    def _exchange(self, key, conn, method, path, body, headers, sink) -> Response:
+        host, timeout, started = key[1], self.timeout, time.monotonic()
+        keep = False
+        try:
+            if conn.sock is None:
+                conn.connect()
+            self._watchdog.arm(conn, started + timeout)
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            chunks, size = [], 0
+            while chunk := response.read1(65536):
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise OutboundFailed(f"calling {host}: the response is larger than {self.max_bytes} bytes")
+                if sink is None:
+                    chunks.append(chunk)
+                else:
+                    sink.write(chunk)
+            if self._watchdog.expired:
+                raise OutboundFailed(f"calling {host}: took longer than {timeout} s")
+            keep = not response.will_close
+            response.close()  # read to its end: the connection may carry the next request
+            return Response(response.status, {k.lower(): v for k, v in response.getheaders()}, b"".join(chunks))
+        except (OSError, ValueError, http.client.HTTPException) as exc:
+            timed_out = self._watchdog.expired or isinstance(exc, TimeoutError)
+            reason = f"took longer than {timeout} s" if timed_out else type(exc).__name__
+            raise OutboundFailed(f"calling {host}: {reason}") from exc
+        finally:
+            self._watchdog.disarm()
+            if keep:
+                self._pool[key] = conn
+            else:
+                conn.close()
+
+
 def post_json(
     url: str,
     payload,
@@ -140,9 +302,8 @@ def post_json(
     resolver: Callable = socket.getaddrinfo,
 ) -> Response:
     """POST `payload` as JSON to `url` under the rules of this module; any status comes back as it is."""
-    body = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
-    sent = {"Content-Type": "application/json", **(headers or {})}
-    return _exchange("POST", url, body, sent, allowlist, timeout, max_bytes, resolver)
+    with Session(allowlist, timeout, max_bytes, resolver) as session:
+        return session.post_json(url, payload, headers)
 
 
 def download(
@@ -154,48 +315,5 @@ def download(
     resolver: Callable = socket.getaddrinfo,
 ) -> Response:
     """GET `url` into `sink` a chunk at a time (never wholly in memory); the returned body is empty."""
-    return _exchange("GET", url, None, {}, allowlist, timeout, max_bytes, resolver, sink)
-
-
-def _exchange(method, url, body, headers, allowlist, timeout, max_bytes, resolver, sink=None) -> Response:
-    scheme, host, port, path, address = check_url(url, allowlist, resolver)
-    sent = {"User-Agent": USER_AGENT, **headers}
-    conn = _connection(scheme, host, port, address, timeout)
-    started = time.monotonic()
-    expired = threading.Event()
-    # Socket timeouts bound each wait, not their sum (a server may drip a byte at a time): once the
-    # call's time is up, a timer shuts the socket, which ends whatever read is waiting.
-    watchdog = threading.Timer(timeout, _abort, (conn, expired))
-    try:
-        conn.connect()
-        watchdog.interval = max(0.0, timeout - (time.monotonic() - started))
-        watchdog.start()
-        conn.request(method, path, body=body, headers=sent)
-        response = conn.getresponse()
-        chunks, size = [], 0
-        while chunk := response.read1(65536):
-            size += len(chunk)
-            if size > max_bytes:
-                raise OutboundFailed(f"calling {host}: the response is larger than {max_bytes} bytes")
-            if sink is None:
-                chunks.append(chunk)
-            else:
-                sink.write(chunk)
-        if expired.is_set():
-            raise OutboundFailed(f"calling {host}: took longer than {timeout} s")
-        return Response(response.status, {k.lower(): v for k, v in response.getheaders()}, b"".join(chunks))
-    except (OSError, ValueError, http.client.HTTPException) as exc:
-        timed_out = expired.is_set() or isinstance(exc, TimeoutError)
-        reason = f"took longer than {timeout} s" if timed_out else type(exc).__name__
-        raise OutboundFailed(f"calling {host}: {reason}") from exc
-    finally:
-        watchdog.cancel()
-        conn.close()
-
-
-def _abort(conn, expired: threading.Event) -> None:
-    expired.set()
-    sock = conn.sock
-    if sock is not None:
-        with contextlib.suppress(OSError):  # already closed: nothing left to stop
-            sock.shutdown(socket.SHUT_RDWR)
+    with Session(allowlist, timeout, max_bytes, resolver) as session:
+        return session.download(url, sink)

@@ -70,6 +70,19 @@ class RqJobs:
             run, name, *args, retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS), job_timeout=JOB_TIMEOUT
         )
 
+    def enqueue_many(self, name: str, calls: list[tuple]):
+        """One job per argument tuple of `calls`, all sent to Redis in one pipeline."""
+        from rq import Retry
+
+        resolve(name)
+        retry = Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS)
+        datas = [self.queue.prepare_data(run, args=(name, *a), timeout=JOB_TIMEOUT, retry=retry) for a in calls]
+        return self.queue.enqueue_many(datas)
+
+    def backlog(self) -> int:
+        """Jobs waiting in the queue."""
+        return self.queue.count
+
     def close(self) -> None:
         self.redis.close()
 
@@ -100,7 +113,8 @@ def run_worker(settings, burst: bool = False, name: str | None = None) -> None:
     global _context
     _context = build_context(settings)
     jobs = RqJobs(settings.redis_url)
-    loop = relay.RelayLoop(_context, jobs.enqueue, interval=tuning(settings, "relay_interval", 1.0))
+    interval = tuning(settings, "relay_interval", 1.0)
+    loop = relay.RelayLoop(_context, jobs.enqueue, interval, enqueue_many=jobs.enqueue_many, backlog=jobs.backlog)
     loop.start()
     redis = Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=10, health_check_interval=5)
     while True:

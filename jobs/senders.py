@@ -2,7 +2,8 @@
 
 Each returns an `Outcome`; none raises for a failed send, since the delivery job records the
 attempt and schedules the next one. URLs go through jobs.outbound (SSRF guard, allowlist, no
-redirects, a bounded time); only a 2xx answer is a success.
+redirects, a bounded time); only a 2xx answer is a success. A batch passes one `outbound.Session`
+(`http`) to all its sends, so that webhooks to one receiver share a keep-alive connection.
 """
 
 import time
@@ -37,9 +38,18 @@ class Message:
     secret: str | None
 
 
-def _post(url: str, doc, settings, headers: dict | None = None) -> Outcome:
+def session(settings) -> outbound.Session:
+    """The outgoing-call session of one job (close it when the job is done)."""
+    return outbound.Session(settings.outbound_allowlist, timeout=TIMEOUT)
+
+
+def _post(url: str, doc, settings, headers: dict | None = None, http: outbound.Session | None = None) -> Outcome:
     try:
-        response = outbound.post_json(url, doc, settings.outbound_allowlist, headers=headers, timeout=TIMEOUT)
+        if http is None:
+            with session(settings) as own:
+                response = own.post_json(url, doc, headers)
+        else:
+            response = http.post_json(url, doc, headers)
     except outbound.OutboundRefused as refused:
         return Outcome(False, None, f"refused: {refused}")
     except outbound.OutboundFailed as failed:
@@ -49,19 +59,19 @@ def _post(url: str, doc, settings, headers: dict | None = None) -> Outcome:
     return Outcome(False, response.status, f"HTTP {response.status}", response.headers.get("retry-after"))
 
 
-def send_webhook(message: Message, settings) -> Outcome:
+def send_webhook(message: Message, settings, http=None) -> Outcome:
     doc = webhooks.document(message.event, message.resource_id, message.resource_name, message.payload)
     stamp = int(time.time())
     # The webhook id is the event id: the same on every retry, so the receiver can drop repeats.
     headers = webhooks.headers(
         message.secret, message.event_id, stamp, webhooks.encode(doc), message.config.get("headers")
     )
-    return _post(message.config["url"], doc, settings, headers)
+    return _post(message.config["url"], doc, settings, headers, http)
 
 
-def send_slack(message: Message, settings) -> Outcome:
+def send_slack(message: Message, settings, http=None) -> Outcome:
     text = webhooks.slack_message(message.event, message.resource_name, message.resource_id, message.payload)
-    return _post(message.config["url"], text, settings)
+    return _post(message.config["url"], text, settings, http=http)
 
 
 def email_sender(settings):
@@ -70,7 +80,7 @@ def email_sender(settings):
     return LocalEmailSender(settings.local_outbox)
 
 
-def send_email(message: Message, settings) -> Outcome:
+def send_email(message: Message, settings, http=None) -> Outcome:
     args = (message.event, message.resource_name, message.resource_id, message.payload)
     subject = webhooks.subject(message.event, message.resource_name, message.resource_id)
     sender = email_sender(settings)
@@ -85,5 +95,6 @@ def send_email(message: Message, settings) -> Outcome:
 SENDERS = {"webhook": send_webhook, "slack": send_slack, "email": send_email}
 
 
-def send(message: Message, settings) -> Outcome:
-    return SENDERS[message.channel_type](message, settings)
+def send(message: Message, settings, http: outbound.Session | None = None) -> Outcome:
+    """Send one message; `http` is the batch's outgoing-call session (a fresh one when not given)."""
+    return SENDERS[message.channel_type](message, settings, http)

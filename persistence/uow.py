@@ -21,9 +21,11 @@ class UnitOfWork:
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._factory()
-        if self.readonly:
-            # Readers need not queue behind SQLite's writer (persistence.db); other backends ignore it.
-            self.session.connection(execution_options={BEGIN_OPTION: "DEFERRED"})
+        # On SQLite a unit of work that may write takes the write lock when it begins, so reading first
+        # and writing later cannot fail half-way; readers do not queue behind the writer. (persistence.db;
+        # other backends ignore the option.) Keep writing units of work short: the lock is held until the end.
+        mode = "DEFERRED" if self.readonly else "IMMEDIATE"
+        self.session.connection(execution_options={BEGIN_OPTION: mode})
         # The history listener reads who is acting from the session.
         self.session.info["actor"] = self.actor
         self.people = PeopleRepository(self.session)

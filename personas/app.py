@@ -20,6 +20,7 @@ from jobs.runner import JobContext
 from persistence import crypto, history
 from persistence.db import make_engine, make_session_factory
 from persistence.migrate import upgrade
+from personas import fastpath
 from personas.config import SPEC_PATH, Settings
 from personas.providers import build_providers
 
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True) -> FlaskA
     state.closers += [jobs.close, engine.dispose]
     runtime.configure(state)
 
+    fastpath.apply()
     app = FlaskApp(__name__, specification_dir=str(SPEC_PATH.parent))
     app.add_api(
         SPEC_PATH.name,
@@ -76,6 +78,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True) -> FlaskA
         jsonifier=Jsonifier(_OrjsonModule),
         swagger_ui_options=SwaggerUIOptions(swagger_ui=True, swagger_ui_path="/docs"),
     )
+    fastpath.size_wsgi_pool(app, settings.wsgi_threads)
     errors.register(app)
     app.add_middleware(Guard, position=MiddlewarePosition.BEFORE_EXCEPTION)
     logging.getLogger("connexion").setLevel(logging.ERROR)

@@ -40,6 +40,9 @@ class Settings:
     # Outside identity services; unset, the deterministic local adapters answer.
     face_url: str | None = None
     esign_url: str | None = None
+    # Threads per worker process running the Flask side of each request (a2wsgi's pool; it defaults to 10).
+    # More threads than cores only fight over the GIL with the event loop and stretch the latency tail.
+    wsgi_threads: int = 10
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Settings":
@@ -57,4 +60,5 @@ class Settings:
             face_url=env.get("PERSONAS_FACE_URL") or None,
             esign_url=env.get("PERSONAS_ESIGN_URL") or None,
             outbound_allowlist=tuple(h.strip() for h in allow.split(",") if h.strip()),
+            wsgi_threads=max(1, int(env.get("PERSONAS_WSGI_THREADS") or defaults.wsgi_threads)),
         )

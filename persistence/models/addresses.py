@@ -10,8 +10,11 @@ from persistence.models.base import Base, Json, Timestamp, TimestampMixin, UuidS
 
 class Address(TimestampMixin, Base):
     __tablename__ = "addresses"
-    # The unfiltered list pages by (created_at, id); the person filter uses ix_addresses_person_id.
-    __table_args__ = (Index("ix_addresses_created_at_id", "created_at", "id"),)
+    # The list pages by (created_at, id), unfiltered or for one person.
+    __table_args__ = (
+        Index("ix_addresses_created_at_id", "created_at", "id"),
+        Index("ix_addresses_person_id_created_at_id", "person_id", "created_at", "id"),
+    )
     __history__ = "address"
 
     id: Mapped[str] = mapped_column(UuidStr, primary_key=True, default=new_id)

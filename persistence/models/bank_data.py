@@ -18,7 +18,10 @@ TOKEN_LENGTH = 255
 
 class BankData(TimestampMixin, Base):
     __tablename__ = "bank_data"
-    __table_args__ = (Index("ix_bank_data_created_at_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_bank_data_created_at_id", "created_at", "id"),
+        Index("ix_bank_data_person_id_created_at_id", "person_id", "created_at", "id"),
+    )
     __history__ = "person_bank_data"
     __history_masked__ = ("account", "clabe", "card_number")
 

@@ -10,7 +10,10 @@ from persistence.models.base import Base, Json, Timestamp, TimestampMixin, UuidS
 
 class Biometric(TimestampMixin, Base):
     __tablename__ = "biometrics"
-    __table_args__ = (Index("ix_biometrics_created_at_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_biometrics_created_at_id", "created_at", "id"),
+        Index("ix_biometrics_person_id_created_at_id", "person_id", "created_at", "id"),
+    )
     __history__ = "biometric"
 
     id: Mapped[str] = mapped_column(UuidStr, primary_key=True, default=new_id)

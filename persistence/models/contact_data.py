@@ -9,7 +9,10 @@ from persistence.models.contact_codes import ContactCode
 
 class ContactData(TimestampMixin, Base):
     __tablename__ = "contact_data"
-    __table_args__ = (Index("ix_contact_data_created_at_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_contact_data_created_at_id", "created_at", "id"),
+        Index("ix_contact_data_person_id_created_at_id", "person_id", "created_at", "id"),
+    )
     __history__ = "person_contact"
 
     id: Mapped[str] = mapped_column(UuidStr, primary_key=True, default=new_id)

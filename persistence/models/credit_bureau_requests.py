@@ -8,7 +8,10 @@ from persistence.models.base import Base, Json, TimestampMixin, UuidStr, new_id
 
 class CreditBureauRequest(TimestampMixin, Base):
     __tablename__ = "credit_bureau_requests"
-    __table_args__ = (Index("ix_credit_bureau_requests_created_at_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_credit_bureau_requests_created_at_id", "created_at", "id"),
+        Index("ix_credit_bureau_requests_person_id_created_at_id", "person_id", "created_at", "id"),
+    )
     __history__ = "credit_bureau_request"
     # The code is the person's authorisation to query the bureau: history says it changed, not what it is.
     __history_masked__ = ("verification_code",)

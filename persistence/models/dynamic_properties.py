@@ -4,7 +4,7 @@ Values are versions: each save is a new row, `version` counting 1, 2, ... per pe
 They are the person's data, so they are tracked in the person's history (`__history__`).
 """
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from persistence.models.base import Base, Json, TimestampMixin, UuidStr, new_id
@@ -29,6 +29,9 @@ class DynamicValue(TimestampMixin, Base):
         UniqueConstraint(
             "person_id", "dynamic_property_id", "version", name="uq_dynamic_values_person_property_version"
         ),
+        # The lists, newest first, unfiltered or for one person.
+        Index("ix_dynamic_values_created_at_version_id", "created_at", "version", "id"),
+        Index("ix_dynamic_values_person_id_created_at", "person_id", "created_at", "version", "id"),
     )
     __history__ = "dynamic_value"
 

@@ -11,7 +11,10 @@ from persistence.models.base import Base, TimestampMixin, UuidStr, new_id
 
 class EmploymentData(TimestampMixin, Base):
     __tablename__ = "employment_data"
-    __table_args__ = (Index("ix_employment_data_created_at_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_employment_data_created_at_id", "created_at", "id"),
+        Index("ix_employment_data_person_id_created_at_id", "person_id", "created_at", "id"),
+    )
     __history__ = "person_employment_data"
 
     id: Mapped[str] = mapped_column(UuidStr, primary_key=True, default=new_id)

@@ -10,7 +10,10 @@ from persistence.models.base import Base, Json, TimestampMixin, UuidStr, new_id
 
 class FinancialData(TimestampMixin, Base):
     __tablename__ = "financial_data"
-    __table_args__ = (Index("ix_financial_data_created_at_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_financial_data_created_at_id", "created_at", "id"),
+        Index("ix_financial_data_person_id_created_at_id", "person_id", "created_at", "id"),
+    )
     __history__ = "person_financial_data"
 
     id: Mapped[str] = mapped_column(UuidStr, primary_key=True, default=new_id)

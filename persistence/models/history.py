@@ -10,7 +10,7 @@ from persistence.models.base import Base, Json, Timestamp, UuidStr, new_id, utcn
 
 class HistoryEntry(Base):
     __tablename__ = "history"
-    __table_args__ = (Index("ix_history_person_id_created_at", "person_id", "created_at"),)
+    __table_args__ = (Index("ix_history_person_id_created_at_id", "person_id", "created_at", "id"),)
 
     id: Mapped[str] = mapped_column(UuidStr, primary_key=True, default=new_id)
     person_id: Mapped[str | None] = mapped_column(UuidStr, nullable=True)

@@ -12,6 +12,9 @@ class Person(TimestampMixin, Base):
     __tablename__ = "people"
     __table_args__ = (
         Index("ix_people_created_at_id", "created_at", "id"),
+        # The list: living people newest first, all of them or one group's (covering: the keys hold the id).
+        Index("ix_people_alive_created_at_id", "deleted_at", "created_at", "id"),
+        Index("ix_people_group_alive_created_at_id", "people_group_id", "deleted_at", "created_at", "id"),
         Index("ix_people_external_ref_id", "external_ref_id"),
         Index("ix_people_facetec_ref_id", "facetec_ref_id"),
         Index("ix_people_national_id", "national_id"),

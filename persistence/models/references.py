@@ -9,7 +9,10 @@ from persistence.models.base import Base, TimestampMixin, UuidStr, new_id
 class PersonReference(TimestampMixin, Base):
     # Not "references": that is a reserved word in MariaDB.
     __tablename__ = "person_references"
-    __table_args__ = (Index("ix_person_references_created_at_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_person_references_created_at_id", "created_at", "id"),
+        Index("ix_person_references_person_id_created_at_id", "person_id", "created_at", "id"),
+    )
     __history__ = "person_reference"
 
     id: Mapped[str] = mapped_column(UuidStr, primary_key=True, default=new_id)

@@ -1,8 +1,20 @@
 """API keys by digest."""
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from persistence.models.api_keys import ApiKey
+
+_ACTIVE = select(ApiKey.id, ApiKey.name).where(ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None))
+
+
+def active_key(session_factory, key_hash: str) -> tuple[str, str] | None:
+    """(id, name) of the live key with that digest. Every request asks, so it skips the unit of work
+    and ORM loading: one pooled connection, one cached Core statement, no write lock."""
+    bind = session_factory.kw["bind"]
+    with bind.connect() as conn:
+        row = conn.execute(_ACTIVE, {"key_hash": key_hash}).first()
+        conn.rollback()
+    return None if row is None else (row[0], row[1])
 
 
 class ApiKeyRepository:

@@ -21,8 +21,8 @@ class CustomCatalogRepository:
     def get_catalog(self, catalog_id: int) -> CustomCatalog | None:
         return self.session.get(CustomCatalog, catalog_id)
 
-    def catalogs_page(self, page: int, per_page: int):
-        return page_of(self.session, select(CustomCatalog).order_by(CustomCatalog.id), page, per_page)
+    def catalogs_page(self, page: int, per_page: int, cursor: str | None = None):
+        return page_of(self.session, select(CustomCatalog), page, per_page, (CustomCatalog.id.asc(),), cursor)
 
     def values_of(self, catalog_id: int) -> list[CustomCatalogValue]:
         stmt = select(CustomCatalogValue).where(CustomCatalogValue.custom_catalog_id == catalog_id)
@@ -36,11 +36,11 @@ class CustomCatalogRepository:
     def get_value(self, value_id: int) -> CustomCatalogValue | None:
         return self.session.get(CustomCatalogValue, value_id)
 
-    def values_page(self, page: int, per_page: int, catalog_id: int | None = None):
-        stmt = select(CustomCatalogValue).order_by(CustomCatalogValue.id)
+    def values_page(self, page: int, per_page: int, catalog_id: int | None = None, cursor: str | None = None):
+        stmt = select(CustomCatalogValue)
         if catalog_id is not None:
             stmt = stmt.where(CustomCatalogValue.custom_catalog_id == catalog_id)
-        return page_of(self.session, stmt, page, per_page)
+        return page_of(self.session, stmt, page, per_page, (CustomCatalogValue.id.asc(),), cursor)
 
     def value_taken(self, catalog_id: int, value_hash: str, except_id: int | None = None) -> bool:
         stmt = select(CustomCatalogValue.id).where(

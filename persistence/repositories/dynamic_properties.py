@@ -21,9 +21,9 @@ class DynamicPropertyRepository:
     def get_property(self, property_id: str) -> DynamicProperty | None:
         return self.session.get(DynamicProperty, property_id.lower())
 
-    def properties_page(self, page: int, per_page: int):
-        stmt = select(DynamicProperty).order_by(DynamicProperty.created_at, DynamicProperty.id)
-        return page_of(self.session, stmt, page, per_page)
+    def properties_page(self, page: int, per_page: int, cursor: str | None = None):
+        order = (DynamicProperty.created_at.asc(), DynamicProperty.id.asc())
+        return page_of(self.session, select(DynamicProperty), page, per_page, order, cursor)
 
     def key_taken(self, key: str, except_id: str | None = None) -> bool:
         stmt = select(DynamicProperty.id).where(DynamicProperty.key == key)
@@ -67,7 +67,7 @@ class DynamicPropertyRepository:
     def get_value(self, value_id: str) -> DynamicValue | None:
         return self.session.get(DynamicValue, value_id.lower())
 
-    def values_page(self, page, per_page, person_id=None, property_id=None, latest_only: bool = False):
+    def values_page(self, page, per_page, person_id=None, property_id=None, latest_only: bool = False, cursor=None):
         """Newest first (created_at, then version); with `latest_only`, one row per person and property."""
         stmt = select(DynamicValue)
         if person_id is not None:
@@ -81,5 +81,5 @@ class DynamicPropertyRepository:
                 other.dynamic_property_id == DynamicValue.dynamic_property_id,
             )
             stmt = stmt.where(DynamicValue.version == newest.scalar_subquery())
-        stmt = stmt.order_by(DynamicValue.created_at.desc(), DynamicValue.version.desc(), DynamicValue.id.desc())
-        return page_of(self.session, stmt, page, per_page)
+        order = (DynamicValue.created_at.desc(), DynamicValue.version.desc(), DynamicValue.id.desc())
+        return page_of(self.session, stmt, page, per_page, order, cursor)

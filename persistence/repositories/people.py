@@ -1,11 +1,16 @@
 """People queries. Deleted people are invisible to every lookup but `get_any`."""
 
-from sqlalchemy import select
+from types import SimpleNamespace
 
+from sqlalchemy import JSON, insert, literal, select, union_all
+
+from persistence import history
 from persistence.models.addresses import Address
 from persistence.models.bank_data import BankData
+from persistence.models.base import new_id, utcnow
 from persistence.models.contact_data import ContactData
 from persistence.models.employment_data import EmploymentData
+from persistence.models.events import OutboxEvent
 from persistence.models.history import HistoryEntry
 from persistence.models.people import Person
 from persistence.models.references import PersonReference
@@ -19,6 +24,15 @@ PROFILE_TABLES: dict[str, object] = {
     "employment_data": EmploymentData,
     "bank_data": BankData,
 }
+
+
+_JSON_KEYS = [c.key for c in Person.__mapper__.column_attrs if isinstance(c.columns[0].type, JSON)]
+_SNAPSHOT_KEYS = [c.key for c in Person.__mapper__.column_attrs if c.key not in history.SKIPPED]
+
+
+def _snapshot(values: dict) -> dict:
+    """The `new_value` persistence.history's listener stores for a new person with these column values."""
+    return {history._name(k): history._value(Person, k, values[k]) for k in _SNAPSHOT_KEYS}
 
 
 class PeopleRepository:
@@ -51,6 +65,72 @@ class PeopleRepository:
             stmt = stmt.where(Person.id != except_id)
         return self.session.scalars(stmt).first() is not None
 
+    def taken_national_ids(self, national_ids) -> dict[str, tuple[str, str]]:
+        """{national_id: (stored national_id, person id)} for those held by a living person; one query per 500."""
+        wanted, found = list(dict.fromkeys(national_ids)), {}
+        for start in range(0, len(wanted), 500):
+            stmt = select(Person.active_national_id, Person.national_id, Person.id).where(
+                Person.active_national_id.in_(wanted[start : start + 500])
+            )
+            for active, national_id, person_id in self.session.execute(stmt):
+                found[active] = (national_id, person_id)
+        return found
+
+    def insert_new(self, rows: list[dict]) -> list[SimpleNamespace]:
+        """Insert new people, each with the `create` history entry the flush listener would write for it.
+
+        Two executemany statements instead of a unit-of-work flush: for bulk creation (the import).
+        Each row needs `id`; columns not given are stored NULL, as `Person(**row)` would store them.
+        Returns the people as plain records with every column (for views), in the order given.
+        """
+        actor = self.session.info.get("actor") or {}
+        keys = [c.key for c in Person.__mapper__.column_attrs]
+        people, entries = [], []
+        for row in rows:
+            now = utcnow()
+            values = dict.fromkeys(keys) | row | {"created_at": now, "updated_at": now}
+            people.append(values)
+            entries.append(
+                {
+                    "id": new_id(),
+                    "person_id": values["id"],
+                    "resource_type": Person.__history__,
+                    "resource_id": str(values["id"]),
+                    "action": "create",
+                    "field": None,
+                    "old_value": None,
+                    "new_value": _snapshot(values),
+                    "api_key_id": actor.get("id"),
+                    "api_key_name": actor.get("name"),
+                    "created_at": now,
+                }
+            )
+        # A JSON column given None would store JSON 'null', not the SQL NULL the ORM leaves when a
+        # column is not set: rows go in grouped by which JSON columns they leave out.
+        groups: dict[tuple, list[dict]] = {}
+        for values in people:
+            unset = tuple(k for k in _JSON_KEYS if values[k] is None)
+            groups.setdefault(unset, []).append(
+                {k: v for k, v in values.items() if k not in unset} if unset else values
+            )
+        for group in groups.values():
+            self.session.execute(insert(Person.__table__), group)
+        if entries:
+            self.session.execute(insert(HistoryEntry.__table__), entries)
+        return [SimpleNamespace(**values) for values in people]
+
+    def record_events(self, name: str, items: list[tuple[str, dict]]) -> None:
+        """Outbox events `name` for people, (person id, payload) each, with one executemany.
+
+        The bulk form of EventRecorder.record (same rows), for the people `insert_new` created.
+        """
+        if items:
+            rows = [
+                {"id": new_id(), "name": name, "resource_name": "person", "resource_id": i, "payload": p}
+                for i, p in items
+            ]
+            self.session.execute(insert(OutboxEvent.__table__), rows)
+
     def by_external_id(self, external_id: str) -> Person | None:
         stmt = self._alive().where(Person.external_ref_id == external_id).order_by(Person.created_at.desc())
         return self.session.scalars(stmt).first()
@@ -66,25 +146,27 @@ class PeopleRepository:
         stmt = self._alive().where(Person.external_ref_id.in_(external_ids)).order_by(Person.created_at)
         return list(self.session.scalars(stmt))
 
-    def page(self, page: int, per_page: int, people_group_id: str | None = None):
-        stmt = self._alive().order_by(Person.created_at.desc(), Person.id.desc())
+    def page(self, page: int, per_page: int, people_group_id: str | None = None, cursor: str | None = None):
+        stmt = self._alive()
         if people_group_id:
             stmt = stmt.where(Person.people_group_id == people_group_id)
-        return page_of(self.session, stmt, page, per_page)
+        return page_of(self.session, stmt, page, per_page, (Person.created_at.desc(), Person.id.desc()), cursor)
 
-    def history(self, person_id: str, page: int, per_page: int):
-        stmt = (
-            select(HistoryEntry)
-            .where(HistoryEntry.person_id == person_id)
-            .order_by(HistoryEntry.created_at.desc(), HistoryEntry.id.desc())
-        )
-        return page_of(self.session, stmt, page, per_page)
+    def history(self, person_id: str, page: int, per_page: int, cursor: str | None = None):
+        stmt = select(HistoryEntry).where(HistoryEntry.person_id == person_id)
+        order = (HistoryEntry.created_at.desc(), HistoryEntry.id.desc())
+        return page_of(self.session, stmt, page, per_page, order, cursor)
 
     def profile_flags(self, person_ids: list[str]) -> dict[str, dict[str, bool]]:
         """Which child records each person has, for `information_percentage`: one query per table."""
         flags = {pid: dict.fromkeys(PROFILE_TABLES, False) for pid in person_ids}
-        for name, model in PROFILE_TABLES.items():
-            stmt = select(model.person_id).where(model.person_id.in_(person_ids)).distinct()
-            for pid in self.session.scalars(stmt):
-                flags[pid][name] = True
+        if not person_ids:
+            return flags
+        # One round trip for all the tables (a GET of one person used to pay one query per table).
+        parts = [
+            select(literal(name).label("kind"), model.person_id).where(model.person_id.in_(person_ids)).distinct()
+            for name, model in PROFILE_TABLES.items()
+        ]
+        for kind, pid in self.session.execute(union_all(*parts)):
+            flags[pid][kind] = True
         return flags

@@ -31,31 +31,35 @@ def _chosen(model, newest_first) -> object:
     )
 
 
+def statement(start: datetime, end: datetime, with_address: bool, with_contact: bool):
+    """(id, person columns..., created_at[, address columns][, email, phone]) ordered by creation."""
+    columns = [Person.id, *(getattr(Person, c) for c in PERSON_COLUMNS), Person.created_at]
+    source = Person.__table__
+    if with_address:
+        columns += [getattr(Address, f) for f in ADDRESS_FIELDS]
+        chosen = _chosen(Address, lambda a: (a.is_current_address.desc(),))
+        source = source.outerjoin(Address.__table__, and_(Address.person_id == Person.id, Address.id == chosen))
+    if with_contact:
+        columns += [ContactData.email, ContactData.phone]
+        chosen = _chosen(ContactData, lambda c: ())
+        # person_id in the ON clause too: the join is visibly on the person (no cartesian-product warning).
+        source = source.outerjoin(
+            ContactData.__table__, and_(ContactData.person_id == Person.id, ContactData.id == chosen)
+        )
+    stmt = select(*columns).select_from(source)
+    return stmt.where(Person.deleted_at.is_(None), Person.created_at >= start, Person.created_at < end).order_by(
+        Person.created_at, Person.id
+    )
+
+
 class PeopleExport:
     def __init__(self, session):
         self.session = session
 
     def rows(self, start: datetime, end: datetime, with_address: bool, with_contact: bool) -> Iterator[tuple]:
-        """(id, person columns..., created_at[, address columns][, email, phone]) ordered by creation."""
-        columns = [Person.id, *(getattr(Person, c) for c in PERSON_COLUMNS), Person.created_at]
-        source = Person.__table__
-        if with_address:
-            columns += [getattr(Address, f) for f in ADDRESS_FIELDS]
-            chosen = _chosen(Address, lambda a: (a.is_current_address.desc(),))
-            source = source.outerjoin(Address.__table__, and_(Address.person_id == Person.id, Address.id == chosen))
-        if with_contact:
-            columns += [ContactData.email, ContactData.phone]
-            chosen = _chosen(ContactData, lambda c: ())
-            # person_id in the ON clause too: the join is visibly on the person (no cartesian-product warning).
-            source = source.outerjoin(
-                ContactData.__table__, and_(ContactData.person_id == Person.id, ContactData.id == chosen)
-            )
-        stmt = select(*columns).select_from(source)
-        stmt = (
-            stmt.where(Person.deleted_at.is_(None), Person.created_at >= start, Person.created_at < end)
-            .order_by(Person.created_at, Person.id)
-            .execution_options(stream_results=True, yield_per=STREAM_BATCH)
-        )
+        """The rows of `statement`, streamed."""
+        stmt = statement(start, end, with_address, with_contact)
+        stmt = stmt.execution_options(stream_results=True, yield_per=STREAM_BATCH)
         # yield_per with stream_results: a server-side cursor on MariaDB, fetched STREAM_BATCH rows at a time.
         for row in self.session.execute(stmt):
             yield tuple(row)

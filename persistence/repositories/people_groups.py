@@ -21,9 +21,9 @@ class PeopleGroupRepository:
     def get(self, group_id: str) -> PeopleGroup | None:
         return self.session.get(PeopleGroup, group_id)
 
-    def page(self, page: int, per_page: int):
-        stmt = select(PeopleGroup).order_by(PeopleGroup.created_at.desc(), PeopleGroup.id.desc())
-        return page_of(self.session, stmt, page, per_page)
+    def page(self, page: int, per_page: int, cursor: str | None = None):
+        order = (PeopleGroup.created_at.desc(), PeopleGroup.id.desc())
+        return page_of(self.session, select(PeopleGroup), page, per_page, order, cursor)
 
     def delete(self, group: PeopleGroup) -> None:
         # People keep existing without a group; one UPDATE rather than loading every member.

@@ -23,14 +23,14 @@ class RecordRepository:
     def delete(self, record) -> None:
         self.session.delete(record)
 
-    def page(self, page: int, per_page: int, **filters):
+    def page(self, page: int, per_page: int, cursor: str | None = None, **filters):
         """Newest first, filtered by equality on the given columns (None filters are ignored)."""
         stmt = select(self.model)
         for column, value in filters.items():
             if value is not None:
                 stmt = stmt.where(getattr(self.model, column) == value)
-        stmt = stmt.order_by(self.model.created_at.desc(), self.model.id.desc())
-        return page_of(self.session, stmt, page, per_page)
+        order = (self.model.created_at.desc(), self.model.id.desc())
+        return page_of(self.session, stmt, page, per_page, order, cursor)
 
     def for_person(self, person_id: str) -> list:
         stmt = select(self.model).where(self.model.person_id == person_id)

@@ -34,18 +34,18 @@ class ValidationRepository:
     def result(self, result_id) -> ValidationResult | None:
         return self.session.get(ValidationResult, result_id)
 
-    def validations_page(self, page: int, per_page: int):
-        stmt = select(Validation).order_by(Validation.created_at.desc(), Validation.id.desc())
-        return page_of(self.session, stmt, page, per_page)
+    def validations_page(self, page: int, per_page: int, cursor: str | None = None):
+        order = (Validation.created_at.desc(), Validation.id.desc())
+        return page_of(self.session, select(Validation), page, per_page, order, cursor)
 
-    def results_page(self, page: int, per_page: int, model_id=None, validation_id=None):
+    def results_page(self, page: int, per_page: int, model_id=None, validation_id=None, cursor: str | None = None):
         stmt = select(ValidationResult)
         if model_id is not None:
             stmt = stmt.where(ValidationResult.model_id == model_id)
         if validation_id is not None:
             stmt = stmt.where(ValidationResult.validation_id == validation_id)
-        stmt = stmt.order_by(ValidationResult.created_at.desc(), ValidationResult.id.desc())
-        return page_of(self.session, stmt, page, per_page)
+        order = (ValidationResult.created_at.desc(), ValidationResult.id.desc())
+        return page_of(self.session, stmt, page, per_page, order, cursor)
 
     def active(self, classes=None, execution_type=None) -> list[Validation]:
         stmt = select(Validation).where(Validation.active.is_(True))

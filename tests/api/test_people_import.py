@@ -1,13 +1,17 @@
 """POST /people/import: CSV and XLSX files, good, bad and existing rows, batches and crashes."""
 
 import io
+from datetime import date
 
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
 import handlers.people_io
 from domain import people_import
+from persistence.models.events import OutboxEvent
+from persistence.models.history import HistoryEntry
 from persistence.models.people import Person
+from persistence.repositories.people import PeopleRepository
 from tests.support import new_curp
 
 HEADER = ["national_id", "name", "first_lastname", "second_lastname", "gender"]
@@ -125,22 +129,99 @@ def test_a_crash_keeps_the_committed_batches_and_a_rerun_completes_without_dupli
     curps = [new_curp() for _ in range(7)]
     content = csv_bytes([[c, "N", "P", "M", ""] for c in curps])
     monkeypatch.setattr(handlers.people_io, "BATCH_SIZE", 3)
-    real_store, calls = people_import._store, []
+    real_store, calls = people_import._store_batch, []
 
-    def failing_store(uow, targets, number, cells):
-        calls.append(number)
-        if len(calls) == 5:
+    def failing_store(uow, targets, batch):
+        calls.append([number for number, _cells in batch])
+        outcomes = real_store(uow, targets, batch)  # the second batch is stored, then the crash comes
+        if len(calls) == 2:
             raise RuntimeError("disk on fire")
-        return real_store(uow, targets, number, cells)
+        return outcomes
 
-    monkeypatch.setattr(people_import, "_store", failing_store)
+    monkeypatch.setattr(people_import, "_store_batch", failing_store)
     assert send(api, content).status_code == 500
     stored = [count(session_factory, Person, national_id=c) for c in curps]
     assert stored == [1, 1, 1, 0, 0, 0, 0]  # the first batch of three was committed, the second rolled back
-    monkeypatch.setattr(people_import, "_store", real_store)
+    assert calls == [[2, 3, 4], [5, 6, 7]]
+    monkeypatch.setattr(people_import, "_store_batch", real_store)
     result = send(api, content).json()["result"]
     assert (result["created"], result["existing"], result["failed"]) == (4, 3, 0)
     assert [count(session_factory, Person, national_id=c) for c in curps] == [1] * 7
+
+
+def test_a_national_id_taken_by_another_writer_after_the_check_sends_the_batch_row_by_row(
+    api, session_factory, monkeypatch
+):
+    taken, others = new_curp(), [new_curp() for _ in range(2)]
+    body = {"national_id": taken, "name": "A", "first_lastname": "B", "second_lastname": "C"}
+    assert api.post("/people", json=body).status_code == 201
+    # The batch's lookup misses it, as if it had been stored between the lookup and the insert.
+    monkeypatch.setattr(PeopleRepository, "taken_national_ids", lambda self, nids: {})
+    result = send(
+        api, csv_bytes([[others[0], "N", "P", "M", ""], [taken, "N", "P", "M", ""], [others[1], "N", "P", "M", ""]])
+    )
+    assert result.status_code == 200, result.text
+    result = result.json()["result"]
+    assert (result["created"], result["existing"], result["failed"]) == (2, 1, 0)
+    assert result["rows"][0]["row"] == 3 and result["rows"][0]["status"] == "existing"
+    for curp in [taken, *others]:
+        assert count(session_factory, Person, national_id=curp) == 1
+
+
+def test_every_created_person_has_its_history_and_its_person_register_event(api, session_factory):
+    curps = [new_curp() for _ in range(4)]
+    content = csv_bytes([[c, "N", "P", "M", ""] for c in curps] + [[curps[1], "Dup", "P", "M", ""]])
+    result = send(api, content).json()["result"]
+    assert (result["created"], result["existing"]) == (4, 1)
+    with session_factory() as session:
+        ids = session.scalars(select(Person.id).where(Person.national_id.in_(curps))).all()
+        assert len(ids) == 4
+        created = session.scalars(
+            select(HistoryEntry.resource_id).where(HistoryEntry.resource_id.in_(ids), HistoryEntry.action == "create")
+        ).all()
+        events = session.scalars(
+            select(OutboxEvent.resource_id).where(
+                OutboxEvent.resource_id.in_(ids), OutboxEvent.name == "person_register"
+            )
+        ).all()
+    assert sorted(created) == sorted(ids) and sorted(events) == sorted(ids)
+    assert result["rows"][0]["person_id"] in ids
+
+
+def test_an_imported_person_has_the_history_and_event_a_person_created_by_post_has(api, session_factory):
+    posted, imported = new_curp(date(1988, 2, 12)), new_curp(date(1988, 2, 12))
+    body = {"national_id": posted, "name": "José", "first_lastname": "Núñez", "second_lastname": "Peña"}
+    posted_id = api.post("/people", json=body).json()["result"]["id"]
+    result = send(api, csv_bytes([[imported, "José", "Núñez", "Peña", ""]])).json()["result"]
+    assert result["created"] == 1
+    imported_id = api.get(f"/people/national-id/{imported}").json()["result"]["id"]
+
+    def written(person_id):
+        with session_factory() as session:
+            [entry] = session.scalars(select(HistoryEntry).where(HistoryEntry.resource_id == person_id)).all()
+            [event] = session.scalars(select(OutboxEvent).where(OutboxEvent.resource_id == person_id)).all()
+            return entry, event
+
+    with session_factory() as session:  # columns the row does not set are SQL NULL, not JSON null
+        unset = (
+            Person.extra_data.is_(None),
+            Person.biometrics_summary.is_(None),
+            Person.addresses_similarity.is_(None),
+        )
+        both = Person.id.in_([posted_id, imported_id])
+        assert session.scalar(select(func.count()).select_from(Person).where(both, *unset)) == 2
+    (entry, event), (want_entry, want_event) = written(imported_id), written(posted_id)
+    assert (entry.action, entry.resource_type, entry.person_id) == ("create", "person", imported_id)
+    assert entry.api_key_id == want_entry.api_key_id is not None  # who imported is recorded, as for POST
+    different = {"id", "national_id"}  # the two people differ only in these (same birth date and state)
+    assert {k: v for k, v in entry.new_value.items() if k not in different} == {
+        k: v for k, v in want_entry.new_value.items() if k not in different
+    }
+    assert (event.name, event.resource_name, event.state) == ("person_register", "person", "pending")
+    different |= {"created_at", "updated_at"}
+    assert {k: v for k, v in event.payload.items() if k not in different} == {
+        k: v for k, v in want_event.payload.items() if k not in different
+    }
 
 
 def test_a_file_with_unknown_or_missing_columns_is_refused_whole(api):

@@ -14,7 +14,7 @@ from standardwebhooks.webhooks import Webhook
 from domain import notification_channels as channels
 from domain import webhooks
 from jobs import relay
-from jobs.deliveries import deliver
+from jobs.deliveries import deliver, deliver_many
 from jobs.runner import JobContext, resolve
 from persistence import crypto
 from persistence.db import make_engine, make_session_factory
@@ -130,6 +130,41 @@ def test_a_retry_after_is_waited_for(ctx):
         assert run_until(ctx, lambda: first(ctx, channel_id, "status") == "delivered")
     one, two = receiver.requests
     assert two["time"] - one["time"] >= 0.9  # the schedule alone would have waited 10 ms
+
+
+def test_a_batch_goes_over_one_connection_and_each_delivery_is_recorded_on_its_own(ctx):
+    with Receiver([(200, {}, 0), (500, {}, 0)]) as receiver:
+        channel_id, secret = channel(ctx, "webhook", {"url": receiver.url})
+        for n in range(5):
+            event(ctx, payload=PERSON | {"name": f"P{n}"})
+        jobs = []
+        assert relay.tick(ctx, None, lambda name, calls: jobs.extend(calls)) == 5
+        [(ids, lease)] = jobs
+        statuses = deliver_many(ctx, ids, lease)
+    assert sorted(statuses.values()) == ["delivered"] * 4 + ["pending"]
+    assert len({r["client"] for r in receiver.requests}) == 1  # one keep-alive connection for the batch
+    for request in receiver.requests:
+        Webhook(secret).verify(request["body"], request["headers"])
+    by_status = {d.status: d for d in deliveries(ctx, channel_id)}
+    assert (by_status["pending"].attempts, by_status["pending"].last_status_code) == (1, 500)
+    assert by_status["pending"].lease is None and by_status["pending"].next_attempt_at is not None
+    assert by_status["delivered"].attempts == 1 and by_status["delivered"].lease is None
+
+
+def test_a_batch_past_half_its_lease_hands_the_rest_back_unattempted(ctx):
+    ctx.settings.delivery_lease = 1  # half of it is spent on the first, slow answer
+    with Receiver([(200, {}, 0.7)]) as receiver:
+        channel_id, _ = channel(ctx, "webhook", {"url": receiver.url})
+        for n in range(3):
+            event(ctx, payload=PERSON | {"name": f"P{n}"})
+        jobs = []
+        relay.tick(ctx, None, lambda name, calls: jobs.extend(calls))
+        [(ids, lease)] = jobs
+        assert list(deliver_many(ctx, ids, lease).values()) == ["delivered"]
+    assert len(receiver.requests) == 1
+    unsent = [d for d in deliveries(ctx, channel_id) if d.status == "pending"]
+    assert len(unsent) == 2 and all(d.attempts == 0 and d.lease is None for d in unsent)
+    assert relay.tick(ctx, None, lambda name, calls: None) == 2  # leased again at once, not after the lease
 
 
 def test_a_redirect_is_not_followed_and_counts_as_a_failure(ctx):

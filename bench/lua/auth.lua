@@ -1,0 +1,2 @@
+-- GET the URL given to wrk with the API key of BENCH_KEY.
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_KEY")

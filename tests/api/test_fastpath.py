@@ -1,0 +1,31 @@
+"""The per-operation caches of personas.fastpath: applied on the pinned Connexion, and holding nothing
+of one request that could leak into the next (parameters, bodies and errors stay per request)."""
+
+from connexion.apps.flask import FlaskOperation
+from connexion.middleware.request_validation import RequestValidationOperation
+
+from personas import fastpath
+from tests.support import person_body
+
+
+def test_the_caches_are_applied_on_the_pinned_connexion(app):
+    assert fastpath.applied() == ["flask-operation-decorators", "request-validators"]
+    assert FlaskOperation.__call__ is fastpath._flask_operation_call
+    assert RequestValidationOperation.__call__ is fastpath._request_validation_call
+
+
+def test_each_request_gets_its_own_parameters_and_body_through_the_cached_chain(api):
+    first, second = (api.post("/people", json=person_body(name=n)).json()["result"] for n in ("Ana", "Eva"))
+    assert api.get(f"/people/{first['id']}").json()["result"]["name"] == "Ana"
+    assert api.get(f"/people/{second['id']}").json()["result"]["name"] == "Eva"
+    assert api.get("/people/not-a-uuid").status_code == 400
+    assert api.get(f"/people/{second['id']}").status_code == 200
+
+
+def test_validation_still_refuses_after_the_validators_are_cached(api):
+    assert api.post("/people", json=person_body()).status_code == 201
+    bad = api.post("/people", json=person_body() | {"gender": "X"})
+    assert bad.status_code == 422 and "gender" in bad.json()["error"]
+    assert api.get("/people?per_page=0").status_code == 400
+    assert api.get("/people?per_page=5").status_code == 200
+    assert api.post("/people", data=b"{not json", headers={"Content-Type": "application/json"}).status_code == 400
