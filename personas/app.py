@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True) -> FlaskA
         jsonifier=Jsonifier(_OrjsonModule),
         swagger_ui_options=SwaggerUIOptions(swagger_ui=True, swagger_ui_path="/docs"),
     )
-    fastpath.size_wsgi_pool(app, settings.wsgi_threads)
+    fastpath.install_bridge(app, settings.wsgi_threads)
     errors.register(app)
     app.add_middleware(Guard, position=MiddlewarePosition.BEFORE_EXCEPTION)
     logging.getLogger("connexion").setLevel(logging.ERROR)

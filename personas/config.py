@@ -40,9 +40,9 @@ class Settings:
     # Outside identity services; unset, the deterministic local adapters answer.
     face_url: str | None = None
     esign_url: str | None = None
-    # Threads per worker process running the Flask side of each request (a2wsgi's pool; it defaults to 10).
-    # More threads than cores only fight over the GIL with the event loop and stretch the latency tail.
-    wsgi_threads: int = 10
+    # Threads per worker process for the long operations (streams, uploads, outside calls: see
+    # personas.fastpath); short requests run on the worker's event loop.
+    wsgi_threads: int = 4
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Settings":

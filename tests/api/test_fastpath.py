@@ -1,6 +1,7 @@
 """The per-operation caches of personas.fastpath: applied on the pinned Connexion, and holding nothing
 of one request that could leak into the next (parameters, bodies and errors stay per request)."""
 
+import pytest
 from connexion.apps.flask import FlaskOperation
 from connexion.middleware.request_validation import RequestValidationOperation
 
@@ -29,3 +30,35 @@ def test_validation_still_refuses_after_the_validators_are_cached(api):
     assert api.get("/people?per_page=0").status_code == 400
     assert api.get("/people?per_page=5").status_code == 200
     assert api.post("/people", data=b"{not json", headers={"Content-Type": "application/json"}).status_code == 400
+
+
+@pytest.fixture
+def routes(monkeypatch):
+    """Which way each request went through the bridge: (operation, inline?)."""
+    seen = []
+    decide = fastpath.InlineWSGI._inline
+
+    def spy(self, scope):
+        inline = decide(self, scope)
+        seen.append((scope["extensions"]["connexion_routing"].get("operation_id", "").rsplit(".", 1)[-1], inline))
+        return inline
+
+    monkeypatch.setattr(fastpath.InlineWSGI, "_inline", spy)
+    return seen
+
+
+def test_short_requests_run_inline_and_streams_and_big_bodies_on_the_thread_pool(app, api, routes, monkeypatch):
+    person = api.post("/people", json=person_body()).json()["result"]
+    assert api.get(f"/people/{person['id']}").json()["result"]["id"] == person["id"]
+    export = api.post("/people/export", json={"start_date": "2000-01-01", "end_date": "2100-01-01"})
+    assert export.status_code == 200 and person["national_id"] in export.text
+    monkeypatch.setattr(app._middleware_app.asgi_app, "body_limit", 100)  # a person's body is larger
+    assert api.post("/people", json=person_body()).status_code == 201
+    assert api.delete(f"/people/{person['id']}").status_code == 200
+    assert routes == [
+        ("create_person", True),
+        ("get_person", True),
+        ("export_people", False),
+        ("create_person", False),
+        ("delete_person", True),
+    ]
