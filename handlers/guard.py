@@ -18,6 +18,7 @@ from connexion.middleware.abstract import SpecMiddleware
 from starlette.routing import compile_path
 
 CONTROL = re.compile(rb"%(0[0-9a-f]|1[0-9a-f]|7f)", re.IGNORECASE)
+RAW_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_BODY = 20 * 1024 * 1024
 MB = 1024 * 1024
 # Uploads with a documented limit: the cap leaves room for the multipart framing, so the handler's
@@ -95,7 +96,7 @@ class Guard(SpecMiddleware):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         raw = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
-        if CONTROL.search(raw) or any(ord(c) < 32 or ord(c) == 127 for c in scope["path"]):
+        if CONTROL.search(raw) or RAW_CONTROL.search(scope["path"]):
             return await _refuse(send, 400, "Control characters are not allowed in the path")
         root = scope.get("root_path", "")
         route_path = scope["path"][len(root) :] if root and scope["path"].startswith(root) else scope["path"]

@@ -9,12 +9,14 @@ All of these depend only on the operation (they hold no per-request state: reque
 methods), so each operation builds them on its first request and keeps them. Behaviour is unchanged: the
 whole test suite and the contract tests run with these in place.
 
-Both are small, version-pinned replacements of one method each, written as candidates for upstream
+(And the security handler inspects the auth function's signature twice per request: cached too.)
+These are small, version-pinned replacements of one method each, written as candidates for upstream
 (spec-first/connexion#2045 discusses FlaskApp's per-request cost). On another Connexion version they
 are not applied, and `applied()` says so (a unit test fails, so an upgrade is a conscious step).
 """
 
 import contextvars
+import functools
 import io
 import logging
 
@@ -24,6 +26,7 @@ from connexion.apps.flask import FlaskOperation
 from connexion.decorators import FlaskDecorator
 from connexion.middleware.request_validation import RequestValidationOperation
 from connexion.middleware.request_validation import logger as validation_logger
+from connexion.security import AbstractSecurityHandler
 from connexion.utils import is_nullable
 
 log = logging.getLogger("personas")
@@ -197,7 +200,9 @@ def apply() -> list[str]:
         return []
     FlaskOperation.__call__ = _flask_operation_call
     RequestValidationOperation.__call__ = _request_validation_call
-    _applied.extend(["flask-operation-decorators", "request-validators"])
+    # Asked twice per request about the same security function (inspect.signature each time).
+    AbstractSecurityHandler._accepts_kwarg = staticmethod(functools.cache(AbstractSecurityHandler._accepts_kwarg))
+    _applied.extend(["flask-operation-decorators", "request-validators", "security-signatures"])
     return list(_applied)
 
 

@@ -10,7 +10,7 @@ from tests.support import person_body
 
 
 def test_the_caches_are_applied_on_the_pinned_connexion(app):
-    assert fastpath.applied() == ["flask-operation-decorators", "request-validators"]
+    assert fastpath.applied() == ["flask-operation-decorators", "request-validators", "security-signatures"]
     assert FlaskOperation.__call__ is fastpath._flask_operation_call
     assert RequestValidationOperation.__call__ is fastpath._request_validation_call
 
