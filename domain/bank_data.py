@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import clabe as clabe_lib
 
 from domain.errors import ValidationFailed
-from domain.records import data_updated, get_record, require_person
+from domain.records import apply_changes, data_updated, delete_record, get_record, require_person
 
 RESOURCE = "person_bank_data"
 SENSITIVE = ("account", "clabe", "card_number")
@@ -149,21 +149,12 @@ def update_bank_data(uow, records, record_id: str, changes: dict, present: Calla
     if "person_id" in changes:
         require_person(uow, changes["person_id"])
     check(changes)
-    changed = {k: v for k, v in changes.items() if getattr(record, k) != v}
-    if "clabe" in changed:
-        changed["validated_at"] = _now()
-    for field, value in changed.items():
-        setattr(record, field, value)
-    uow.flush()
-    if changed:
-        data_updated(uow, RESOURCE, record, event_payload(present(record)))
-    return record
+    if "clabe" in changes and changes["clabe"] != record.clabe:
+        changes = changes | {"validated_at": _now()}
+    return apply_changes(uow, RESOURCE, record, changes, lambda r: event_payload(present(r)))
 
 
 def delete_bank_data(uow, records, record_id: str, present: Callable[[object], dict]) -> None:
     """A real delete, kept in history (masked); fires `updated_data_to_person` with the last state."""
     record = get_bank_data(uow, records, record_id)
-    payload = event_payload(present(record))
-    records.delete(record)
-    uow.flush()
-    data_updated(uow, RESOURCE, record, payload)
+    delete_record(uow, records, RESOURCE, record, event_payload(present(record)))

@@ -5,7 +5,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from domain.errors import ValidationFailed
-from domain.records import data_updated, get_record, require_person
+from domain.records import apply_changes, data_updated, delete_record, get_record, require_person
 
 RESOURCE = "person_employment_data"
 MONEY_FIELDS = ("gross_salary", "net_salary")
@@ -81,19 +81,10 @@ def update_employment_data(uow, records, record_id: str, changes: dict, present:
     check_period(
         changes.get("hiring_date", record.hiring_date), changes.get("termination_date", record.termination_date)
     )
-    changed = {k: v for k, v in changes.items() if getattr(record, k) != v}
-    for field, value in changed.items():
-        setattr(record, field, value)
-    uow.flush()
-    if changed:
-        data_updated(uow, RESOURCE, record, present(record))
-    return record
+    return apply_changes(uow, RESOURCE, record, changes, present)
 
 
 def delete_employment_data(uow, records, record_id: str, present: Callable[[object], dict]) -> None:
     """A real delete, kept in history; fires `updated_data_to_person` with the last state."""
     record = get_employment_data(uow, records, record_id)
-    payload = present(record)
-    records.delete(record)
-    uow.flush()
-    data_updated(uow, RESOURCE, record, payload)
+    delete_record(uow, records, RESOURCE, record, present(record))

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from domain.employment_data import MAX_MONEY, cents
 from domain.errors import ValidationFailed
-from domain.records import data_updated, get_record, require_person
+from domain.records import apply_changes, data_updated, delete_record, get_record, require_person
 
 RESOURCE = "person_financial_data"
 MONEY_FIELDS = ("monthly_income", "monthly_expenses")
@@ -61,22 +61,13 @@ def update_financial_data(uow, records, record_id: str, changes: dict, present: 
     record = get_financial_data(uow, records, record_id)
     if "person_id" in changes:
         require_person(uow, changes["person_id"])
-    changed = {k: v for k, v in _columns(clean(changes)).items() if getattr(record, k) != v}
-    for field, value in changed.items():
-        setattr(record, field, value)
-    uow.flush()
-    if changed:
-        data_updated(uow, RESOURCE, record, present(record))
-    return record
+    return apply_changes(uow, RESOURCE, record, _columns(clean(changes)), present)
 
 
 def delete_financial_data(uow, records, record_id: str, present: Callable[[object], dict]) -> None:
     """A real delete, kept in history; fires `updated_data_to_person` with the last state."""
     record = get_financial_data(uow, records, record_id)
-    payload = present(record)
-    records.delete(record)
-    uow.flush()
-    data_updated(uow, RESOURCE, record, payload)
+    delete_record(uow, records, RESOURCE, record, present(record))
 
 
 def _columns(values: dict) -> dict:

@@ -4,6 +4,7 @@ A model opts in with `__history__ = "<resource type>"`; child records of a perso
 `person_id` column. Sensitive columns listed in `__history_masked__` are stored masked.
 """
 
+import functools
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -41,9 +42,20 @@ def _value(obj, key, value):
     return _jsonable(value)
 
 
+@functools.cache
+def _recorded_keys(model) -> tuple[str, ...]:
+    return tuple(c.key for c in inspect(model).column_attrs if c.key not in SKIPPED)
+
+
+def snapshot(model, values) -> dict:
+    """The `new_value` of a `create` entry for a record of `model` with these column values (a mapping, or
+    the record itself); bulk inserts that bypass the flush listener write the same."""
+    get = values.__getitem__ if isinstance(values, dict) else lambda key: getattr(values, key)
+    return {_name(k): _value(model, k, get(k)) for k in _recorded_keys(model)}
+
+
 def _snapshot(obj) -> dict:
-    mapper = inspect(obj).mapper
-    return {_name(c.key): _value(obj, c.key, getattr(obj, c.key)) for c in mapper.column_attrs if c.key not in SKIPPED}
+    return snapshot(type(obj), obj)
 
 
 def _entry(session, obj, action, field=None, old=None, new=None) -> None:

@@ -27,12 +27,6 @@ PROFILE_TABLES: dict[str, object] = {
 
 
 _JSON_KEYS = [c.key for c in Person.__mapper__.column_attrs if isinstance(c.columns[0].type, JSON)]
-_SNAPSHOT_KEYS = [c.key for c in Person.__mapper__.column_attrs if c.key not in history.SKIPPED]
-
-
-def _snapshot(values: dict) -> dict:
-    """The `new_value` persistence.history's listener stores for a new person with these column values."""
-    return {history._name(k): history._value(Person, k, values[k]) for k in _SNAPSHOT_KEYS}
 
 
 class PeopleRepository:
@@ -99,7 +93,7 @@ class PeopleRepository:
                     "action": "create",
                     "field": None,
                     "old_value": None,
-                    "new_value": _snapshot(values),
+                    "new_value": history.snapshot(Person, values),
                     "api_key_id": actor.get("id"),
                     "api_key_name": actor.get("name"),
                     "created_at": now,
