@@ -16,3 +16,6 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, nullable=False)
     revoked_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    # Comma-separated scopes; NULL grants all of them (keys made before scopes existed).
+    scopes: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)

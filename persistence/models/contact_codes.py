@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, update
+from sqlalchemy import ForeignKey, Index, Integer, String, update
 from sqlalchemy.orm import Mapped, mapped_column, object_session
 
 from persistence.models.base import Base, Timestamp, TimestampMixin, UuidStr, new_id
@@ -10,6 +10,8 @@ from persistence.models.base import Base, Timestamp, TimestampMixin, UuidStr, ne
 
 class ContactCode(TimestampMixin, Base):
     __tablename__ = "contact_codes"
+    # Code sends are limited per phone or email over the last hour.
+    __table_args__ = (Index("ix_contact_codes_channel_destination_created_at", "channel", "destination", "created_at"),)
 
     id: Mapped[str] = mapped_column(UuidStr, primary_key=True, default=new_id)
     contact_data_id: Mapped[str] = mapped_column(
