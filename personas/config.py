@@ -7,6 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_PATH = ROOT / "spec" / "openapi.yaml"
+DEFAULT_RATE_LIMIT = "6000/minute"
 
 
 def _local_secret() -> str:
@@ -20,6 +21,10 @@ def _local_secret() -> str:
 
 def _default_database_url() -> str:
     return f"sqlite:///{Path.cwd() / 'personas.sqlite3'}"
+
+
+def _hosts(value: str | None) -> tuple[str, ...]:
+    return tuple(h.strip().lower() for h in (value or "").split(",") if h.strip())
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,15 @@ class Settings:
     # Threads per worker process for the long operations (streams, uploads, outside calls: see
     # personas.fastpath); short requests run on the worker's event loop.
     wsgi_threads: int = 4
+    # Requests per API key and window, e.g. "6000/minute" (shared through Redis when it is configured).
+    # None: no per-key limit (tests that build Settings themselves); from_env applies DEFAULT_RATE_LIMIT.
+    rate_limit: str | None = None
+    # The base URL partners reach the service at (https://api.example.com); links are built from it.
+    # Unset, the Host header of a request is trusted only when it is one of allowed_hosts.
+    public_url: str | None = None
+    allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")
+    # How deep a JSON body may nest (objects and arrays).
+    max_json_depth: int = 32
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Settings":
@@ -61,4 +75,7 @@ class Settings:
             esign_url=env.get("PERSONAS_ESIGN_URL") or None,
             outbound_allowlist=tuple(h.strip() for h in allow.split(",") if h.strip()),
             wsgi_threads=max(1, int(env.get("PERSONAS_WSGI_THREADS") or defaults.wsgi_threads)),
+            rate_limit=env.get("PERSONAS_RATE_LIMIT") or DEFAULT_RATE_LIMIT,
+            public_url=(env.get("PERSONAS_PUBLIC_URL") or "").rstrip("/") or None,
+            allowed_hosts=_hosts(env.get("PERSONAS_ALLOWED_HOSTS")) or defaults.allowed_hosts,
         )

@@ -1,0 +1,1 @@
+"""API1:2023 Broken Object Level Authorization: a key reaches only what its scopes allow."""

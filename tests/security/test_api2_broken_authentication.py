@@ -1,0 +1,1 @@
+"""API2:2023 Broken Authentication: no, wrong, revoked and expired keys are refused."""

@@ -1,0 +1,1 @@
+"""API3:2023 Broken Object Property Level Authorization: mass assignment, masked fields, contact moves."""

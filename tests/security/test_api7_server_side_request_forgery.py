@@ -1,0 +1,1 @@
+"""API7:2023 Server Side Request Forgery: every URL-taking field refuses internal addresses."""
