@@ -30,3 +30,15 @@ class NotFound(DomainError):
 
 class Conflict(ValidationFailed):
     """A value that must be unique is already used, e.g. a national_id (still a 422 with the field)."""
+
+
+class RateLimited(DomainError):
+    """Too many attempts at something limited; `retry_after` is in whole seconds (rendered as 429)."""
+
+    def __init__(self, message: str = "Too many requests", retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
+class Forbidden(DomainError):
+    """The caller's key lacks what the operation needs (rendered as 403)."""

@@ -8,7 +8,7 @@ from marshmallow import ValidationError as SchemaError
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
-from domain.errors import NotFound, ValidationFailed
+from domain.errors import Forbidden, NotFound, RateLimited, ValidationFailed
 from domain.providers.messaging import DeliveryFailed
 from persistence.repositories.paging import InvalidCursor
 
@@ -23,6 +23,7 @@ MESSAGES = {
     413: "Payload too large",
     415: "Unsupported media type",
     422: "Validation failed",
+    429: "Too many requests",
     500: "Internal server error",
     501: "Not implemented",
     503: "Service unavailable",
@@ -80,6 +81,15 @@ def _not_found(_request, exc: NotFound):
     return error_response(404, exc.message or MESSAGES[404])
 
 
+def _rate_limited(_request, exc: RateLimited):
+    return error_response(429, exc.message or MESSAGES[429], {"Retry-After": str(exc.retry_after)})
+
+
+def _forbidden(_request, exc: Forbidden):
+    detail = f"{MESSAGES[403]}: {exc.message}" if exc.message else MESSAGES[403]
+    return error_response(403, detail)
+
+
 def _multipart(_request, exc: MultiPartException):
     # Starlette refuses oversized multipart parts before any handler runs.
     status = 413 if "maximum size" in str(exc) else 400
@@ -106,6 +116,8 @@ def register(app) -> None:
     app.add_error_handler(ValidationFailed, _validation)
     app.add_error_handler(SchemaError, _schema)
     app.add_error_handler(NotFound, _not_found)
+    app.add_error_handler(RateLimited, _rate_limited)
+    app.add_error_handler(Forbidden, _forbidden)
     app.add_error_handler(MultiPartException, _multipart)
     app.add_error_handler(DeliveryFailed, _delivery_failed)
     app.add_error_handler(InvalidCursor, _invalid_cursor)
