@@ -81,5 +81,6 @@ def create_app(settings: Settings | None = None, migrate: bool = True) -> FlaskA
     fastpath.install_bridge(app, settings.wsgi_threads)
     errors.register(app)
     app.add_middleware(Guard, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    # After security, in this order: the key's scope, its rate limit, then Idempotency-Key replays.
     logging.getLogger("connexion").setLevel(logging.ERROR)
     return app
