@@ -93,16 +93,23 @@ def mask_card(number: str | None) -> str | None:
     return mask_digits(number)
 
 
-def event_payload(view: dict) -> dict:
-    """The API view with account and CLABE masked too, since the outbox keeps payloads in clear."""
+def masked_view(view: dict) -> dict:
+    """The API view with account and CLABE masked to their last four digits, `metadata` included: what a
+    key without the `sensitive` scope sees, and what events carry (the outbox keeps payloads in clear)."""
     out = dict(view)
-    out["account"] = mask_digits(view.get("account"))
-    out["clabe"] = mask_digits(view.get("clabe"))
+    for field in ("account", "clabe"):
+        if field in view:
+            out[field] = mask_digits(view.get(field))
     if isinstance(view.get("metadata"), dict):
         out["metadata"] = dict(view["metadata"])
         out["metadata"]["clabe"] = mask_digits(view["metadata"].get("clabe"))
         out["metadata"]["account"] = mask_digits(view["metadata"].get("account"))
     return out
+
+
+def event_payload(view: dict) -> dict:
+    """The API view as events carry it: account and CLABE masked too."""
+    return masked_view(view)
 
 
 def check(values: dict, required: tuple[str, ...] = ()) -> None:

@@ -13,9 +13,10 @@ from connexion.json_schema import Draft4RequestValidator, resolve_refs
 from marshmallow import Schema, fields
 from marshmallow import ValidationError as SchemaError
 
-from domain.bank_data import mask_card
+from domain.bank_data import mask_card, masked_view
 from domain.errors import ValidationFailed
 from domain.temporary_people import Promotion
+from handlers.auth import granted
 from handlers.schemas import timestamp
 from handlers.schemas.bank_data import bank_in
 from handlers.schemas.employment_data import employment_in
@@ -45,11 +46,14 @@ class TemporaryPersonIn(Schema):
 
 
 def _bank_view(temporary) -> dict | None:
-    """The stored bank data with the card number masked, as `/bank-data` shows it."""
+    """The stored bank data masked as `/bank-data` shows it: the card always, account and CLABE without the
+    key's `sensitive` scope."""
     data = temporary.bank_data
-    if not data or data.get("card_number") is None:
+    if not data:
         return data
-    return data | {"card_number": mask_card(data["card_number"])}
+    if data.get("card_number") is not None:
+        data = data | {"card_number": mask_card(data["card_number"])}
+    return data if granted("sensitive") else masked_view(data)
 
 
 class TemporaryPersonOut(Schema):

@@ -1,20 +1,26 @@
 """API keys by digest."""
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 
 from persistence.models.api_keys import ApiKey
+from persistence.models.base import utcnow
 
-_ACTIVE = select(ApiKey.id, ApiKey.name).where(ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None))
+_ACTIVE = select(ApiKey.id, ApiKey.name, ApiKey.scopes).where(
+    ApiKey.key_hash == bindparam("key_hash"),
+    ApiKey.revoked_at.is_(None),
+    or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > bindparam("now")),
+)
 
 
-def active_key(session_factory, key_hash: str) -> tuple[str, str] | None:
-    """(id, name) of the live key with that digest. Every request asks, so it skips the unit of work
-    and ORM loading: one pooled connection, one cached Core statement, no write lock."""
+def active_key(session_factory, key_hash: str) -> tuple[str, str, str | None] | None:
+    """(id, name, scopes) of the live, unexpired key with that digest. Every request asks, so it skips the
+    unit of work and ORM loading: one pooled connection, one cached Core statement, no write lock. Nothing
+    is cached between requests, so a revocation or an expiry holds at once in every process."""
     bind = session_factory.kw["bind"]
     with bind.connect() as conn:
-        row = conn.execute(_ACTIVE, {"key_hash": key_hash}).first()
+        row = conn.execute(_ACTIVE, {"key_hash": key_hash, "now": utcnow()}).first()
         conn.rollback()
-    return None if row is None else (row[0], row[1])
+    return None if row is None else (row[0], row[1], row[2])
 
 
 class ApiKeyRepository:
@@ -24,10 +30,6 @@ class ApiKeyRepository:
     def add(self, key: ApiKey) -> ApiKey:
         self.session.add(key)
         return key
-
-    def active_by_hash(self, key_hash: str) -> ApiKey | None:
-        stmt = select(ApiKey).where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
-        return self.session.scalars(stmt).first()
 
     def find(self, id_or_prefix: str) -> list[ApiKey]:
         stmt = select(ApiKey).where((ApiKey.id == id_or_prefix) | (ApiKey.prefix == id_or_prefix))

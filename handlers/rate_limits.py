@@ -1,0 +1,71 @@
+"""Rate limits per API key: the general one (PERSONAS_RATE_LIMIT) and tighter ones for lookups that an
+enumeration would repeat (operations marked `x-rate-limit` in the spec).
+
+Counters live in Redis when PERSONAS_REDIS_URL is set, so every process of every machine shares them;
+otherwise in this process (a per-process limit, which multiplies by the number of workers). The `limits`
+package does the counting, with a sliding window counter (a weighted pair of fixed windows: cheap on
+Redis and without the double burst at a fixed window's edge).
+"""
+
+import logging
+import math
+import time
+
+from connexion.middleware.abstract import SpecMiddleware
+from limits import parse
+from limits.storage import MemoryStorage, RedisStorage
+from limits.strategies import SlidingWindowCounterRateLimiter
+
+from domain.errors import RateLimited
+from handlers.scopes import declared, operation_of, token_info_of
+
+log = logging.getLogger("personas.rate_limits")
+
+# Lookups by national id answer whether a CURP is registered: a scan of CURPs would repeat them.
+GROUP_LIMITS = {"national_id_lookup": "120/minute"}
+
+
+class Limiter:
+    """Hits against named limits; refuses with RateLimited (429 and Retry-After)."""
+
+    def __init__(self, redis_url: str | None):
+        storage = RedisStorage(redis_url, key_prefix="personas-limits") if redis_url else MemoryStorage()
+        self.strategy = SlidingWindowCounterRateLimiter(storage)
+        self._warned = 0.0
+
+    def hit(self, limit: str, *identifiers: str) -> None:
+        item = parse(limit)
+        try:
+            allowed = self.strategy.hit(item, *identifiers)
+            if allowed:
+                return
+            reset, _remaining = self.strategy.get_window_stats(item, *identifiers)
+        except Exception:  # noqa: BLE001 - a limiter that cannot count must not take the API down
+            if time.monotonic() - self._warned > 60:
+                self._warned = time.monotonic()
+                log.warning("rate limit storage unavailable: requests pass unlimited", exc_info=True)
+            return
+        raise RateLimited("Too many requests", retry_after=math.ceil(max(1.0, reset - time.time())))
+
+
+class RateLimit(SpecMiddleware):
+    def __init__(self, app, limiter: Limiter | None = None, per_key: str | None = None):
+        self.app = app
+        self.limiter = limiter
+        self.per_key = per_key
+        self.groups: dict[str, str] = {}
+
+    def add_api(self, specification, **_kwargs) -> None:
+        self.groups.update(declared(specification, "x-rate-limit"))
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and self.limiter is not None:
+            info = token_info_of(scope)
+            if info is not None:
+                key_id = str(info.get("id"))
+                if self.per_key:
+                    self.limiter.hit(self.per_key, "key", key_id)
+                group = self.groups.get(operation_of(scope))
+                if group:
+                    self.limiter.hit(GROUP_LIMITS[group], group, key_id)
+        await self.app(scope, receive, send)
