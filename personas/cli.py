@@ -2,6 +2,7 @@
 
 import os
 import sys
+from datetime import timedelta
 
 import click
 
@@ -34,10 +35,15 @@ def serve(host, port, workers):
     """Start the API under uvicorn (production ASGI server)."""
     import uvicorn
 
+    from personas.server import BoundedHttpToolsProtocol, Limits
+
     settings = Settings.from_env()
+    limits = Limits.from_env()
     upgrade(make_engine(settings.database_url))
-    # Every worker must sign and check with the same key.
+    # Every worker must sign and check with the same key, and accept the Host it is reached by.
     os.environ.setdefault("PERSONAS_SECRET_KEY", settings.secret_key)
+    if host.lower() not in settings.allowed_hosts:
+        os.environ["PERSONAS_ALLOWED_HOSTS"] = ",".join((*settings.allowed_hosts, host.lower()))
     click.echo(f"personas: serving on http://{host}:{port}/api/v1 (docs: /api/v1/docs), database {_safe(settings)}")
     uvicorn.run(
         "personas.asgi:create",
@@ -46,9 +52,29 @@ def serve(host, port, workers):
         port=port,
         workers=workers,
         log_level="warning",
-        access_log=False,
+        log_config=_log_config(os.environ.get("PERSONAS_ACCESS_LOG", "1").lower() not in ("0", "false", "no")),
+        access_log=False,  # ours is personas.access: route templates, no query strings
         proxy_headers=False,
+        server_header=False,
+        http=BoundedHttpToolsProtocol,
+        h11_max_incomplete_event_size=limits.max_header_bytes,  # the same bound if h11 is ever chosen
+        timeout_keep_alive=limits.keep_alive_timeout,
     )
+
+
+def _log_config(access: bool) -> dict:
+    """uvicorn's logging, plus the access log of `handlers.http_policy` on stderr (each worker applies it)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = {key: dict(value) if isinstance(value, dict) else value for key, value in LOGGING_CONFIG.items()}
+    config["formatters"] = {**config["formatters"], "line": {"format": "%(asctime)s %(name)s %(message)s"}}
+    config["handlers"] = {**config["handlers"], "stderr": {"class": "logging.StreamHandler", "formatter": "line"}}
+    level = "INFO" if access else "WARNING"
+    config["loggers"] = {
+        **config["loggers"],
+        "personas.access": {"handlers": ["stderr"], "level": level, "propagate": False},
+    }
+    return config
 
 
 def _safe(settings: Settings) -> str:
@@ -91,21 +117,50 @@ def api_keys():
 
 @api_keys.command("create")
 @click.option("--name", required=True, help="Who or what uses the key.")
-def api_keys_create(name):
+@click.option(
+    "--scopes",
+    default=None,
+    help="Comma-separated: read, write, admin, sensitive (default: all four).",
+)
+@click.option("--expires-in-days", type=click.IntRange(1, 3650), default=None, help="Refused after this many days.")
+def api_keys_create(name, scopes, expires_in_days):
+    try:
+        granted = keys.parse_scopes(scopes)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--scopes") from None
+    if not granted:
+        raise click.BadParameter("name at least one scope", param_hint="--scopes")
     key = keys.generate()
+    expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
     with _uow(Settings.from_env()) as uow:
-        record = uow.api_keys.add(ApiKey(name=name, prefix=keys.display_prefix(key), key_hash=keys.digest(key)))
+        record = uow.api_keys.add(
+            ApiKey(
+                name=name,
+                prefix=keys.display_prefix(key),
+                key_hash=keys.digest(key),
+                scopes=keys.format_scopes(granted),
+                expires_at=expires_at,
+            )
+        )
         uow.commit()
-        click.echo(f"created API key {record.id} ({name}); store it now, it is not shown again:")
+        until = f", expires {expires_at:%Y-%m-%d %H:%M} UTC" if expires_at else ""
+        click.echo(f"created API key {record.id} ({name}; scopes {record.scopes}{until}); store it now:")
     click.echo(key)
 
 
 @api_keys.command("list")
 def api_keys_list():
+    now = utcnow()
     with _uow(Settings.from_env()) as uow:
         for k in uow.api_keys.all():
-            state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "active"
-            click.echo(f"{k.id}  {k.prefix}…  {k.name}  created {k.created_at:%Y-%m-%d %H:%M}  {state}")
+            if k.revoked_at:
+                state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}"
+            elif k.expires_at and k.expires_at <= now:
+                state = f"expired {k.expires_at:%Y-%m-%d %H:%M}"
+            else:
+                state = "active" + (f" until {k.expires_at:%Y-%m-%d %H:%M}" if k.expires_at else "")
+            scopes = keys.format_scopes(keys.parse_scopes(k.scopes))
+            click.echo(f"{k.id}  {k.prefix}…  {k.name}  [{scopes}]  created {k.created_at:%Y-%m-%d %H:%M}  {state}")
 
 
 @api_keys.command("revoke")

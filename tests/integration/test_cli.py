@@ -40,6 +40,27 @@ def test_api_keys_are_created_listed_and_revoked_without_showing_the_key_again(t
     assert "revoked" in run(["api-keys", "list"], tmp_path, env).stdout
 
 
+def test_api_keys_carry_scopes_and_an_expiry_that_the_list_shows(tmp_path, env):
+    created = run(
+        ["api-keys", "create", "--name", "reader", "--scopes", "read, sensitive", "--expires-in-days", "30"],
+        tmp_path,
+        env,
+    )
+    assert "scopes read,sensitive" in created.stdout and "expires" in created.stdout
+    run(["api-keys", "create", "--name", "everything"], tmp_path, env)
+    listed = run(["api-keys", "list"], tmp_path, env).stdout.splitlines()
+    reader = next(line for line in listed if "reader" in line)
+    everything = next(line for line in listed if "everything" in line)
+    assert "[read,sensitive]" in reader and "active until" in reader
+    assert "[read,write,admin,sensitive]" in everything and everything.endswith("active")
+
+
+def test_an_unknown_scope_is_refused_and_no_key_is_made(tmp_path, env):
+    refused = run(["api-keys", "create", "--name", "x", "--scopes", "read,root"], tmp_path, env, check=False)
+    assert refused.returncode == 2 and "unknown scopes: root" in refused.stderr
+    assert "x" not in run(["api-keys", "list"], tmp_path, env).stdout.split()
+
+
 def test_db_upgrade_creates_the_schema_in_an_empty_database(tmp_path, env):
     run(["db", "upgrade"], tmp_path, env)
     assert (tmp_path / "cli.sqlite3").stat().st_size > 0
