@@ -4,17 +4,19 @@ enumeration would repeat (operations marked `x-rate-limit` in the spec).
 Counters live in Redis when PERSONAS_REDIS_URL is set, so every process of every machine shares them;
 otherwise in this process (a per-process limit, which multiplies by the number of workers). The `limits`
 package does the counting, with a sliding window counter (a weighted pair of fixed windows: cheap on
-Redis and without the double burst at a fixed window's edge).
+Redis and without the double burst at a fixed window's edge), through its asyncio API so that a round
+trip to Redis never holds up the worker's event loop.
 """
 
+import functools
 import logging
 import math
 import time
 
 from connexion.middleware.abstract import SpecMiddleware
 from limits import parse
-from limits.storage import MemoryStorage, RedisStorage
-from limits.strategies import SlidingWindowCounterRateLimiter
+from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from domain.errors import RateLimited
 from handlers.scopes import declared, operation_of, token_info_of
@@ -25,21 +27,29 @@ log = logging.getLogger("personas.rate_limits")
 GROUP_LIMITS = {"national_id_lookup": "120/minute"}
 
 
+@functools.lru_cache(maxsize=16)
+def _parse(limit: str):
+    return parse(limit)
+
+
 class Limiter:
     """Hits against named limits; refuses with RateLimited (429 and Retry-After)."""
 
     def __init__(self, redis_url: str | None):
-        storage = RedisStorage(redis_url, key_prefix="personas-limits") if redis_url else MemoryStorage()
+        if redis_url:
+            # limits names its asyncio backends by scheme; redis-py is already a dependency.
+            storage = RedisStorage(f"async+{redis_url}", implementation="redispy", key_prefix="personas-limits")
+        else:
+            storage = MemoryStorage()
         self.strategy = SlidingWindowCounterRateLimiter(storage)
         self._warned = 0.0
 
-    def hit(self, limit: str, *identifiers: str) -> None:
-        item = parse(limit)
+    async def hit(self, limit: str, *identifiers: str) -> None:
+        item = _parse(limit)
         try:
-            allowed = self.strategy.hit(item, *identifiers)
-            if allowed:
+            if await self.strategy.hit(item, *identifiers):
                 return
-            reset, _remaining = self.strategy.get_window_stats(item, *identifiers)
+            reset, _remaining = await self.strategy.get_window_stats(item, *identifiers)
         except Exception:  # noqa: BLE001 - a limiter that cannot count must not take the API down
             if time.monotonic() - self._warned > 60:
                 self._warned = time.monotonic()
@@ -64,8 +74,8 @@ class RateLimit(SpecMiddleware):
             if info is not None:
                 key_id = str(info.get("id"))
                 if self.per_key:
-                    self.limiter.hit(self.per_key, "key", key_id)
+                    await self.limiter.hit(self.per_key, "key", key_id)
                 group = self.groups.get(operation_of(scope))
                 if group:
-                    self.limiter.hit(GROUP_LIMITS[group], group, key_id)
+                    await self.limiter.hit(GROUP_LIMITS[group], group, key_id)
         await self.app(scope, receive, send)
