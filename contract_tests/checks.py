@@ -90,12 +90,19 @@ BUSINESS_RULES = (
     re.compile(r" / config is required when type changes$"),
     re.compile(r" / Not a valid email address: "),
     re.compile(r" / Must be whsec_ followed by base64 of at least 16 bytes$"),
+    # where a saved URL leads (domain.url_guard) and a webhook's extra headers (domain.webhooks)
+    re.compile(r" / (Must be an http or https URL with a host|The URL's port is not valid)$"),
+    re.compile(r" / (The URL points to a non-public address|The URL's host name could not be resolved)$"),
+    re.compile(r" / Write an IPv4 address in dotted decimal form$"),
+    re.compile(r" / Cannot replace framing, routing, content-type or webhook-\* headers, "),
     # people import and export (issue 4)
     re.compile(r" / Must not be before start_date$"),
     re.compile(r" / Send either `file` or `tmp_file_id`$"),
     re.compile(r" / Not a UTF-8 CSV nor an XLSX file$"),
     re.compile(r" / (Unknown|Missing) columns: "),
     re.compile(r" / Empty file$"),
+    # Idempotency-Key (the same key with another request)
+    re.compile(r" / This Idempotency-Key was already used with another request$"),
 )
 
 AUTH_REFUSAL = {"success": False, "code": 403, "error": "Failed authorization"}

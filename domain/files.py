@@ -6,7 +6,6 @@ domain cannot import persistence. Media rows are built by the caller's `new_medi
 
 import hashlib
 import hmac
-import json
 import re
 import tempfile
 import unicodedata
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
 
+from domain import json_depth
 from domain.errors import ValidationFailed
 
 MAX_FILE = 2 * 1024 * 1024
@@ -116,8 +116,8 @@ def parse_metadata(text, field: str = "metadata") -> dict | None:
     if text is None or isinstance(text, dict):
         return text
     try:
-        value = json.loads(text)
-    except (TypeError, ValueError):
+        value = json_depth.loads(text)
+    except (TypeError, ValueError):  # not JSON text, or nested too deep (json_depth.TooDeep)
         value = None
     if not isinstance(value, dict):
         raise ValidationFailed({field: [BAD_METADATA]})

@@ -1,9 +1,8 @@
 """ID images of a person: INE front and reverse (with their OCR), and the selfie-to-INE face match."""
 
-import json
 from datetime import UTC, datetime
 
-from domain import biometrics, files, media
+from domain import biometrics, files, json_depth, media
 from domain.errors import NotFound, ValidationFailed
 
 INVALID_OCR = "Debe ser JSON válido / Must be valid JSON"
@@ -22,8 +21,8 @@ def parse_ocr(text: str | None, field: str):
     if text is None or text == "":
         return None
     try:
-        return json.loads(text)
-    except ValueError as exc:
+        return json_depth.loads(text)
+    except ValueError as exc:  # bad JSON, or nested too deep (json_depth.TooDeep)
         raise ValidationFailed({field: [INVALID_OCR]}) from exc
 
 

@@ -7,11 +7,10 @@ kept apart from `config`, generated when not given, and shown only in the answer
 
 import binascii
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
-from domain import webhooks
+from domain import url_guard, webhooks
 from domain.errors import NotFound, ValidationFailed
 from domain.records import get_record
 
@@ -26,22 +25,22 @@ EVENTS = (
 TYPES = ("email", "slack", "webhook")
 CONFIG_KEYS = {"webhook": {"url", "secret", "headers"}, "slack": {"url"}, "email": {"emails"}}
 REQUIRED_KEYS = {"webhook": {"url"}, "slack": {"url"}, "email": {"emails"}}
-RESERVED_HEADERS = ("content-type", "webhook-")
-URL_MESSAGE = "URL http o https con host / Must be an http or https URL with a host"
 SECRET_MESSAGE = "whsec_ y base64 de 16 bytes o más / Must be whsec_ followed by base64 of at least 16 bytes"
-HEADERS_MESSAGE = "No pueden reemplazar content-type ni webhook-* / Cannot replace content-type or webhook-* headers"
+HEADERS_MESSAGE = (
+    "Encabezados no permitidos (transporte, enrutamiento, content-type, webhook-*, control o demasiados) / "
+    "Cannot replace framing, routing, content-type or webhook-* headers, nor send control characters: {}"
+)
 
 
-def _url_errors(url) -> list[str]:
-    if not isinstance(url, str):
-        return [URL_MESSAGE]
+def _url_errors(url, urls) -> list[str]:
+    """The URL's refusal; `urls` (domain.url_guard.UrlPolicy) also resolves it, None checks its form only."""
+    if urls is not None:
+        return urls.errors(url)
     try:
-        parts = urlsplit(url)
-        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
-        parts.port  # noqa: B018 - raises on a port that is not a number
-    except ValueError:
-        ok = False
-    return [] if ok else [URL_MESSAGE]
+        url_guard.parse(url)
+    except url_guard.UrlRefused as refused:
+        return [str(refused)]
+    return []
 
 
 def _secret_errors(secret) -> list[str]:
@@ -54,8 +53,8 @@ def _secret_errors(secret) -> list[str]:
     return []
 
 
-def check_config(channel_type: str, config) -> dict:
-    """The config cleaned for its type, or ValidationFailed on `config`."""
+def check_config(channel_type: str, config, urls=None) -> dict:
+    """The config cleaned for its type, or ValidationFailed on `config`; `urls` checks where a URL leads."""
     if not isinstance(config, dict):
         raise ValidationFailed({"config": ["Debe ser un objeto / config must be an object"]})
     errors = []
@@ -70,13 +69,13 @@ def check_config(channel_type: str, config) -> dict:
             f"Requerido en un canal {channel_type} / Required for a {channel_type} channel: {', '.join(missing)}"
         )
     if not errors and channel_type in ("webhook", "slack"):
-        errors += _url_errors(config["url"])
+        errors += _url_errors(config["url"], urls)
     if not errors and "secret" in config:
         errors += _secret_errors(config["secret"])
     if not errors and "headers" in config:
-        headers = config["headers"]
-        if not isinstance(headers, dict) or any(k.lower().startswith(RESERVED_HEADERS) for k in headers):
-            errors.append(HEADERS_MESSAGE)
+        problems = webhooks.header_problems(config["headers"])
+        if problems:
+            errors.append(HEADERS_MESSAGE.format("; ".join(problems)))
     if not errors and channel_type == "email":
         emails = config["emails"]
         if not isinstance(emails, list) or not emails:
@@ -118,17 +117,20 @@ def _apply_config(channel, config: dict) -> str | None:
     return given if channel.type == "webhook" else None
 
 
-def create_channel(uow, model, data: dict):
-    """A new channel and, for a webhook, the secret to show once."""
+def create_channel(uow, model, data: dict, urls=None):
+    """A new channel and, for a webhook, the secret to show once; `urls` as in `check_config`."""
+    events = _check_events(data["events"])
+    # Checked before the first write: resolving the URL's host must not hold a transaction open.
+    config = check_config(data["type"], data["config"], urls)
     channel = uow.records(model).new(
-        name=data["name"], type=data["type"], active=data["active"], events=_check_events(data["events"]), config={}
+        name=data["name"], type=data["type"], active=data["active"], events=events, config={}
     )
-    secret = _apply_config(channel, check_config(data["type"], data["config"]))
+    secret = _apply_config(channel, config)
     uow.flush()
     return channel, secret
 
 
-def update_channel(uow, model, channel_id: str, changes: dict):
+def update_channel(uow, model, channel_id: str, changes: dict, urls=None):
     """Partial update; `config` replaces the old one and must fit the resulting type."""
     channel = get_record(uow, model, channel_id, "Notification channel")
     new_type = changes.get("type", channel.type)
@@ -143,7 +145,7 @@ def update_channel(uow, model, channel_id: str, changes: dict):
         channel.deactivated_at = channel.failing_since = None  # an operator turned it back on
     secret = None
     if "config" in changes:
-        config = check_config(new_type, changes["config"])
+        config = check_config(new_type, changes["config"], urls)
         if new_type != channel.type:
             channel.secret = None  # a webhook made anew gets a new secret
         channel.type = new_type

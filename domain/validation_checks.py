@@ -11,12 +11,11 @@ other people). Collections read: `document` the config's `collection`; `ine` "in
 any upload to that collection). Without `files` such runs end in status 2.
 """
 
-import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from domain import success_if
+from domain import json_depth, success_if
 from domain.errors import ValidationFailed
 from domain.identity import check_rfc, parse_curp
 from domain.validations import ERROR, FAILED, PASSED, PENDING, store
@@ -163,7 +162,7 @@ def judge(config: dict, status: int, raw: bytes):
         return ERROR, None, metadata, f"HTTP {status}"
     expression = config.get("success_if", "true")
     try:
-        answer = json.loads(raw) if raw.strip() else None
+        answer = json_depth.loads(raw) if raw.strip() else None  # too deep is a ValueError too
     except ValueError:
         if expression.strip() != "true":
             return ERROR, None, metadata, "La respuesta no es JSON / The answer is not JSON"

@@ -77,15 +77,18 @@ def result_view(result) -> dict:
     }
 
 
-def _checked_config(uow, klass: str, config) -> dict:
+def _checked_config(uow, klass: str, config, urls=None) -> dict:
+    """The config checked for its class; `urls` (domain.url_guard.UrlPolicy) also checks where its URL leads."""
     checked = rules.check_config(klass, config)
     if klass == "blacklist" and not store(uow).catalog_exists(checked["catalog_id"]):
         raise ValidationFailed({"config.catalog_id": [UNKNOWN_CATALOG.format(checked["catalog_id"])]})
+    if urls is not None and "url" in checked and (refused := urls.errors(checked["url"])):
+        raise ValidationFailed({"config.url": refused})
     return checked
 
 
-def create_validation(uow, data: dict):
-    config = _checked_config(uow, data["klass"], data["config"])
+def create_validation(uow, data: dict, urls=None):
+    config = _checked_config(uow, data["klass"], data["config"], urls)
     validation = store(uow).new_validation(**(data | {"config": config}))
     uow.flush()
     return validation
@@ -98,11 +101,11 @@ def get_validation(uow, validation_id: str):
     return validation
 
 
-def update_validation(uow, validation_id: str, changes: dict):
+def update_validation(uow, validation_id: str, changes: dict, urls=None):
     """Partial update; a new `config` is checked against the class and replaces the old one whole."""
     validation = get_validation(uow, validation_id)
     if "config" in changes:
-        changes = changes | {"config": _checked_config(uow, validation.klass, changes["config"])}
+        changes = changes | {"config": _checked_config(uow, validation.klass, changes["config"], urls)}
     for field, value in changes.items():
         setattr(validation, field, value)
     uow.flush()

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import html
 import json
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -23,6 +24,30 @@ MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
 DEACTIVATE_AFTER = timedelta(days=5)
 # A Retry-After beyond this is not waited for longer: the schedule's own ceiling applies.
 MAX_RETRY_AFTER = 36000
+
+# A channel's extra headers: RFC 9110 token names, visible ASCII values, bounded. Names that frame or
+# route the request (a second Host or Content-Length smuggles another request to whatever sits in
+# front of the receiver) and the ones this service signs with are ours alone.
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}")
+HEADER_VALUE = re.compile(r"[\t\x20-\x7e]{0,1000}")
+MAX_HEADERS = 20
+FORBIDDEN_HEADERS = frozenset(
+    {
+        "host",
+        "content-length",
+        "content-type",
+        "content-encoding",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "te",
+        "trailer",
+        "upgrade",
+        "expect",
+        "forwarded",
+    }
+)
+FORBIDDEN_PREFIXES = ("proxy-", "webhook-", "x-forwarded-")
 
 
 def new_secret() -> str:
@@ -51,12 +76,32 @@ def encode(doc) -> bytes:
     return json.dumps(doc, ensure_ascii=False, default=str).encode("utf-8")
 
 
+def header_problems(extra) -> list[str]:
+    """What makes a channel's extra headers unsafe to send ([] when they are fine)."""
+    if not isinstance(extra, dict):
+        return ["headers must be an object of names to strings"]
+    problems = [f"at most {MAX_HEADERS} headers"] if len(extra) > MAX_HEADERS else []
+    for name, value in extra.items():
+        if not isinstance(name, str) or not HEADER_NAME.fullmatch(name):
+            problems.append(f"not a valid header name: {name!r}"[:100])
+        elif name.lower() in FORBIDDEN_HEADERS or name.lower().startswith(FORBIDDEN_PREFIXES):
+            problems.append(f"reserved header: {name}")
+        elif not isinstance(value, str) or not HEADER_VALUE.fullmatch(value):
+            problems.append(f"{name}: the value must be at most 1000 visible ASCII characters")
+    return problems
+
+
+def safe_headers(extra) -> dict:
+    """The extra headers that pass `header_problems`, one by one (a row written around the API included)."""
+    if not isinstance(extra, dict):
+        return {}
+    kept = {k: v for k, v in extra.items() if not header_problems({k: v})}
+    return dict(list(kept.items())[:MAX_HEADERS])
+
+
 def headers(secret: str, webhook_id: str, timestamp: int, content: bytes, extra: dict | None = None) -> dict:
-    """The request headers; the channel's extra headers cannot replace content-type or webhook-*."""
-    kept = {
-        k: v for k, v in (extra or {}).items() if k.lower() != "content-type" and not k.lower().startswith("webhook-")
-    }
-    return kept | {
+    """The request headers: the channel's safe extra headers (see `safe_headers`), then ours."""
+    return safe_headers(extra) | {
         "Content-Type": "application/json",
         "webhook-id": webhook_id,
         "webhook-timestamp": str(timestamp),

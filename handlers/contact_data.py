@@ -1,5 +1,6 @@
 """Contact data: CRUD, and the SMS and email codes that confirm a phone or an email."""
 
+from domain import contact_codes as codes
 from domain import contact_data as contacts
 from handlers.envelope import envelope, paginated
 from handlers.runtime import current, unit_of_work
@@ -47,7 +48,7 @@ def delete_contact_data(id):
 def _send(channel: str, person_id: str, address: str):
     runtime = current()
     with unit_of_work() as uow:
-        sent = contacts.send_code(
+        sent = codes.send_code(
             uow, RECORDS, channel, person_id, address, runtime.providers[channel], runtime.settings.secret_key
         )
         uow.commit()
@@ -57,10 +58,8 @@ def _send(channel: str, person_id: str, address: str):
 def _verify(channel: str, person_id: str, address: str, code: str):
     with unit_of_work() as uow:
         try:
-            contact = contacts.verify_code(
-                uow, RECORDS, channel, person_id, address, code, current().settings.secret_key
-            )
-        except contacts.CodeRejected:
+            contact = codes.verify_code(uow, RECORDS, channel, person_id, address, code, current().settings.secret_key)
+        except codes.CodeRejected:
             uow.commit()  # the failed attempt counts towards the limit even though the answer is 422
             raise
         uow.commit()

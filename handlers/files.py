@@ -2,15 +2,17 @@
 
 import contextlib
 import time
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 from connexion.exceptions import ProblemException
-from flask import Response, request
+from flask import Response
 
 from domain import files, media
 from domain.errors import ValidationFailed
 from handlers.envelope import envelope, paginated
 from handlers.errors import PayloadTooLarge
+from handlers.http_policy import site_url
+from handlers.outbound_urls import url_policy
 from handlers.runtime import current, unit_of_work
 from handlers.schemas.files import temporary_file_out
 from persistence.models.media import OWNERS, Media
@@ -93,10 +95,12 @@ def save_files_from_urls(body):
         for i, item in enumerate(temporaries):
             if uow.records(TemporaryFile).get(item["uuid"]) is None:
                 raise ValidationFailed({f"files_tmp_id.{i}.uuid": [files.UNKNOWN_TEMPORARY]})
-    for i, item in enumerate(urls):
-        if urlsplit(item["url"]).scheme.lower() not in ("http", "https") or not urlsplit(item["url"]).hostname:
-            raise ValidationFailed({f"files.{i}.url": [files.BAD_URL]})
-    # Downloads happen in the background, through the SSRF guard of jobs/outbound.py.
+    # Checked now (a refusal is the client's 422) and again when downloaded in the background, through
+    # the SSRF guard of jobs/outbound.py, since what a name resolves to can change in between.
+    policy = url_policy()
+    refused = {f"files.{i}.url": errors for i, item in enumerate(urls) if (errors := policy.errors(item["url"]))}
+    if refused:
+        raise ValidationFailed(refused)
     current().jobs.enqueue("jobs.files.save_from_urls", [dict(i) for i in urls], [dict(i) for i in temporaries])
     return envelope("Files queued"), 202
 
@@ -118,7 +122,7 @@ def temporary_url(found, minutes: int) -> str:
         return presigned
     expires = int(time.time()) + seconds
     query = urlencode({"expires": expires, "signature": files.sign(current().settings.secret_key, found.uuid, expires)})
-    return f"{request.host_url.rstrip('/')}/api/v1/files/{found.uuid}/download?{query}"
+    return f"{site_url()}/api/v1/files/{found.uuid}/download?{query}"
 
 
 def list_files(

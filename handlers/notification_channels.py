@@ -7,6 +7,7 @@ from datetime import timedelta
 from domain import notification_channels as channels
 from domain.records import get_record
 from handlers.envelope import envelope, paginated
+from handlers.outbound_urls import url_policy
 from handlers.runtime import current, unit_of_work
 from handlers.schemas.notification_channels import channel_in, channel_out, delivery_out
 from persistence.models.base import utcnow
@@ -25,7 +26,7 @@ def list_notification_channels(page=1, per_page=20, cursor=None):
 def create_notification_channel(body):
     data = channel_in.load(body)
     with unit_of_work() as uow:
-        channel, secret = channels.create_channel(uow, NotificationChannel, data)
+        channel, secret = channels.create_channel(uow, NotificationChannel, data, url_policy())
         result = channel_out.dump(channels.view(channel, secret))
         uow.commit()
     return envelope(result), 201
@@ -40,7 +41,7 @@ def get_notification_channel(id):
 def update_notification_channel(id, body):
     changes = channel_in.load(body)
     with unit_of_work() as uow:
-        channel, secret = channels.update_channel(uow, NotificationChannel, id, changes)
+        channel, secret = channels.update_channel(uow, NotificationChannel, id, changes, url_policy())
         result = channel_out.dump(channels.view(channel, secret))
         uow.commit()
     return envelope(result)

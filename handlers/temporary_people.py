@@ -12,6 +12,7 @@ from domain import employment_data as employment
 from domain import people
 from domain import temporary_people as temporaries
 from handlers.envelope import envelope, paginated
+from handlers.outbound_urls import check_saved_urls
 from handlers.runtime import current, unit_of_work
 from handlers.schemas.bank_data import bank_out
 from handlers.schemas.employment_data import employment_out
@@ -36,6 +37,7 @@ def list_temporary_people(page=1, per_page=20, cursor=None):
 
 def create_temporary_person(body):
     data = temporary_in.load(body)
+    check_saved_urls(data, ("callback_url",))
     with unit_of_work() as uow:
         temporary = temporaries.create_temporary_person(uow, _records(uow), data)
         result = temporary_out.dump(temporary)
@@ -50,6 +52,7 @@ def get_temporary_person(id):
 
 def update_temporary_person(id, body):
     changes = temporary_in.load(body)
+    check_saved_urls(changes, ("callback_url",))
     with unit_of_work() as uow:
         temporary = temporaries.update_temporary_person(uow, _records(uow), id, changes)
         result = temporary_out.dump(temporary)

@@ -3,6 +3,7 @@
 from domain import validations
 from domain.validations import validation_view
 from handlers.envelope import envelope, paginated
+from handlers.outbound_urls import url_policy
 from handlers.runtime import unit_of_work
 from handlers.schemas.validations import validation_create, validation_update
 
@@ -16,7 +17,7 @@ def list_validations(page=1, per_page=20, cursor=None):
 def create_validation(body):
     data = validation_create.load(body)
     with unit_of_work() as uow:
-        validation = validations.create_validation(uow, data)
+        validation = validations.create_validation(uow, data, url_policy())
         uow.commit()
         return envelope(validation_view(validation)), 201
 
@@ -29,6 +30,6 @@ def get_validation(id):
 def update_validation(id, body):
     changes = validation_update.load(body)
     with unit_of_work() as uow:
-        validation = validations.update_validation(uow, id, changes)
+        validation = validations.update_validation(uow, id, changes, url_policy())
         uow.commit()
         return envelope(validation_view(validation))

@@ -1,12 +1,13 @@
 """Outgoing HTTP to URLs that clients gave us, guarded against server-side request forgery.
 
 DOMAIN.md "Outgoing calls": the host is resolved once, and the call refused when any address it
-resolves to is private, loopback, link-local (169.254.169.254, the cloud metadata service, is one),
-multicast, reserved or otherwise not global, unless the host or the address is in the allowlist
-(`settings.outbound_allowlist`: host names or CIDRs). The connection goes to the address that was
-checked (pinned), so a second DNS answer cannot swap it; the Host header and TLS SNI and certificate
-check keep the name. Redirects are never followed (a 3xx is just the answer), the whole call is
-bounded by `timeout` seconds and the response body by `max_bytes`.
+resolves to is not globally routable (domain.url_guard holds the rules, which the API also applies
+when a URL is saved), unless the host or the address is in the allowlist
+(`settings.outbound_allowlist`: host names or CIDRs). Refusals never say what the name resolved to.
+The connection goes to the address that was checked (pinned), so a second DNS answer cannot swap
+it; the Host header and TLS SNI and certificate check keep the name. Redirects are never followed
+(a 3xx is just the answer), the whole call is bounded by `timeout` seconds and the response body by
+`max_bytes`.
 
 A `Session` (one per job) keeps HTTP/1.1 connections open per pinned destination and remembers
 what a host resolved to for its short life, so a batch of webhooks to one receiver pays for one
@@ -19,7 +20,6 @@ everything above it keeps the host name, which the usual clients do not expose.
 
 import contextlib
 import http.client
-import ipaddress
 import json
 import socket
 import ssl
@@ -28,14 +28,13 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import BinaryIO
-from urllib.parse import urlsplit
+
+from domain import url_guard
+from domain.url_guard import Address, Allowlist, is_public  # noqa: F401 - part of this module's interface
 
 TIMEOUT = 5.0
 MAX_BYTES = 1_048_576
 USER_AGENT = "personas-outbound/1.0"
-
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class OutboundRefused(Exception):
@@ -53,74 +52,22 @@ class Response:
     body: bytes
 
 
-@dataclass(frozen=True)
-class Allowlist:
-    hosts: frozenset[str]
-    networks: tuple[Network, ...]
+def _addresses(resolver: Callable) -> Callable:
+    """domain.url_guard's `resolve(host, port)` over a getaddrinfo-shaped resolver."""
 
-    @classmethod
-    def parse(cls, entries: Iterable[str]) -> "Allowlist":
-        """Entries are host names or CIDRs (a bare address is its own /32 or /128)."""
-        hosts, networks = set(), []
-        for entry in (e.strip() for e in entries):
-            if not entry:
-                continue
-            try:
-                networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
-            except ValueError:
-                hosts.add(entry.lower().rstrip("."))
-        return cls(frozenset(hosts), tuple(networks))
+    def resolve(host, port):
+        return [info[4][0] for info in resolver(host, port, type=socket.SOCK_STREAM)]
 
-    def allows(self, host: str, address: Address) -> bool:
-        return host in self.hosts or any(address in network for network in self.networks)
-
-
-def is_public(address: Address) -> bool:
-    """Whether an address may be called without the allowlist."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
-    return address.is_global and not (
-        address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_reserved
-        or address.is_unspecified
-    )
-
-
-def _resolve(host: str, port: int, resolver: Callable) -> list[Address]:
-    try:
-        infos = resolver(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as exc:
-        raise OutboundRefused(f"cannot resolve {host!r}") from exc
-    addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos))
-    if not addresses:
-        raise OutboundRefused(f"cannot resolve {host!r}")
-    return addresses
+    return resolve
 
 
 def check_url(url: str, allowlist: Iterable[str] = (), resolver: Callable = socket.getaddrinfo):
     """(scheme, host, port, path, the pinned address) of a URL that may be called; OutboundRefused if not."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https"):
-        raise OutboundRefused("only http and https URLs may be called")
     try:
-        host, port = parts.hostname, parts.port
-    except ValueError as exc:
-        raise OutboundRefused("the URL's port is not valid") from exc
-    if not host:
-        raise OutboundRefused("the URL has no host")
-    host = host.rstrip(".").lower()
-    port = port or (443 if parts.scheme.lower() == "https" else 80)
-    allowed = allowlist if isinstance(allowlist, Allowlist) else Allowlist.parse(allowlist)
-    addresses = _resolve(host, port, resolver)
-    # Every answer must pass: with a mixed answer, which one a client connects to is not ours to pick.
-    for address in addresses:
-        if not (is_public(address) or allowed.allows(host, address)):
-            raise OutboundRefused(f"{host!r} resolves to a non-public address ({address})")
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return parts.scheme.lower(), host, port, path, addresses[0]
+        target, addresses = url_guard.check(url, allowlist, _addresses(resolver))
+    except url_guard.UrlRefused as refused:
+        raise OutboundRefused(str(refused)) from None
+    return target.scheme, target.host, target.port, target.path, addresses[0]
 
 
 def _connection(scheme: str, host: str, port: int, address: Address, timeout: float):

@@ -1,13 +1,32 @@
-"""Builds the outside-service adapters from configuration: real ones when configured, local ones otherwise."""
+"""Builds the outside-service adapters from configuration: real ones when configured, local ones otherwise.
 
+Adapters that call a URL get the outbound guard's policy (domain.url_guard: public addresses or the
+allowlist, resolved by `resolver` within a bounded time), so a provider's redirect or a name that
+moves inside the network is refused like any client URL.
+"""
+
+from domain.providers import esign, face
 from domain.providers.messaging import HttpSmsSender, LocalEmailSender, LocalSmsSender, SmtpEmailSender
+from domain.providers.resolver import SystemResolver
+from domain.url_guard import Allowlist, UrlPolicy
 from personas.config import Settings
 
 
 def build_providers(settings: Settings) -> dict:
+    resolver = SystemResolver()
+    policy = UrlPolicy(Allowlist.parse(settings.outbound_allowlist), resolver)
     providers: dict = {
+        "resolver": resolver,
         # Local senders write to settings.local_outbox (created on first message), so a developer can read codes.
-        "sms": HttpSmsSender(settings.sms_url) if settings.sms_url else LocalSmsSender(settings.local_outbox),
+        "sms": (
+            HttpSmsSender(settings.sms_url, policy=policy)
+            if settings.sms_url
+            else LocalSmsSender(settings.local_outbox)
+        ),
         "email": SmtpEmailSender(settings.smtp_url) if settings.smtp_url else LocalEmailSender(settings.local_outbox),
     }
+    if settings.face_url:
+        providers["face"] = face.HttpFaceVerifier(settings.face_url, policy=policy)
+    if settings.esign_url:
+        providers["esign"] = esign.HttpESign(settings.esign_url, policy=policy)
     return providers

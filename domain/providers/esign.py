@@ -10,14 +10,15 @@ import base64
 import hashlib
 import json
 import os
-import urllib.error
-import urllib.request
 import uuid
 from datetime import datetime
 from typing import Protocol
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
+from domain.providers import http
+
 ITERATIONS = 200_000
+MAX_ANSWER = 4 * 1_048_576
 
 
 class ESignFailed(Exception):
@@ -106,25 +107,30 @@ class LocalESign:
 class HttpESign:
     """A platform at `https://TOKEN@esign.example/api`: POST .../documents/{id}/signers, GET .../signers?person_id=.
 
-    The URL's user part is the bearer token (sent in the header, never in the request line).
+    The URL's user part is the bearer token (sent in the header, never in the request line). Calls are
+    bounded and never redirected (domain.providers.http); `policy` puts them behind the outbound guard.
     """
 
-    def __init__(self, url: str, timeout: float = 10.0):
+    def __init__(self, url: str, timeout: float = 10.0, policy=None):
         parts = urlsplit(url)
         self.headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if parts.username:
             self.headers["Authorization"] = f"Bearer {unquote(parts.username)}"
         self.base = urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path.rstrip("/"), "", ""))
-        self.timeout = timeout
+        self.timeout, self.policy = timeout, policy
 
     def _call(self, method: str, path: str, payload=None):
         data = None if payload is None else json.dumps(payload).encode()
-        request = urllib.request.Request(self.base + path, data, self.headers, method=method)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return json.loads(response.read(4 * 1_048_576))
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise ESignFailed(f"e-signature platform refused or unreachable ({type(exc).__name__})") from None
+            status, raw = http.call(method, self.base + path, data, self.headers, self.timeout, MAX_ANSWER, self.policy)
+        except http.CallFailed as failed:
+            raise ESignFailed(f"e-signature platform refused or unreachable ({failed})") from None
+        if not 200 <= status < 300:
+            raise ESignFailed(f"e-signature platform answered HTTP {status}")
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise ESignFailed("e-signature platform gave no JSON") from None
 
     @staticmethod
     def _unwrap(answer):

@@ -9,13 +9,14 @@ gets a match by sending the same image twice. Its metadata says `"provider": "lo
 import base64
 import hashlib
 import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from domain.providers import http
+
 MAX_LEVEL = 10  # FaceTec's match levels run from 0 to 10
+MAX_ANSWER = 1_048_576
 
 
 class FaceProviderFailed(Exception):
@@ -50,26 +51,21 @@ class LocalFaceVerifier:
         return FaceMatch(same, MAX_LEVEL if same else 0, "local", reference)
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
 class HttpFaceVerifier:
     """POSTs both images (base64) to a FaceTec-style match endpoint, e.g. `https://KEY@facetec.example/match`.
 
     The URL's user part is sent as `X-Device-Key` (never in the request line); the answer's `success`
-    and `matchLevel` decide.
+    and `matchLevel` decide. The call is bounded and never redirected (domain.providers.http); `policy`
+    puts it behind the outbound guard (personas.providers passes the app's).
     """
 
-    def __init__(self, url: str, timeout: float = 20.0):
+    def __init__(self, url: str, timeout: float = 20.0, policy=None):
         parts = urlsplit(url)
         self.headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if parts.username:
             self.headers["X-Device-Key"] = unquote(parts.username)
         self.url = urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, parts.query, ""))
-        self.timeout = timeout
-        self._opener = urllib.request.build_opener(_NoRedirect)
+        self.timeout, self.policy = timeout, policy
 
     def match(self, selfie: bytes, id_front: bytes, reference: str | None = None) -> FaceMatch:
         payload = {
@@ -77,12 +73,17 @@ class HttpFaceVerifier:
             "image": base64.b64encode(selfie).decode(),
             "idScanFrontImage": base64.b64encode(id_front).decode(),
         }
-        request = urllib.request.Request(self.url, json.dumps(payload).encode(), self.headers, method="POST")
+        data = json.dumps(payload).encode()
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                answer = json.loads(response.read(1_048_576))
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise FaceProviderFailed(f"face provider refused or unreachable ({type(exc).__name__})") from None
+            status, raw = http.call("POST", self.url, data, self.headers, self.timeout, MAX_ANSWER, self.policy)
+        except http.CallFailed as failed:
+            raise FaceProviderFailed(f"face provider refused or unreachable ({failed})") from None
+        if not 200 <= status < 300:
+            raise FaceProviderFailed(f"face provider answered HTTP {status}")
+        try:
+            answer = json.loads(raw)
+        except ValueError:
+            raise FaceProviderFailed("face provider gave no JSON") from None
         level = answer.get("matchLevel") if isinstance(answer, dict) else None
         if not isinstance(level, int) or isinstance(level, bool):
             raise FaceProviderFailed("face provider gave no matchLevel")

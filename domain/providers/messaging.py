@@ -3,7 +3,8 @@
 - `LocalSmsSender` / `LocalEmailSender` (the default): send nothing; append each message as one JSON
   line to `sms.jsonl` / `email.jsonl` in the local outbox folder, where tests and developers read it.
 - `HttpSmsSender`: POSTs `{"to", "body"}` as JSON to the configured URL (credentials in the URL go
-  as HTTP Basic auth), 5 s timeout, no redirects.
+  as HTTP Basic auth); the call is bounded to 5 s in all and never redirected (domain.providers.http),
+  and a 2xx counts only with a JSON (or empty) answer.
 - `SmtpEmailSender`: `smtp://user:pass@host:port?starttls=true&from=addr` or `smtps://...`;
   sends a plain-text part and an HTML alternative.
 
@@ -15,14 +16,14 @@ import json
 import smtplib
 import ssl
 import threading
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
+
+from domain.providers import http
 
 
 class DeliveryFailed(Exception):
@@ -69,13 +70,8 @@ class LocalEmailSender:
         return self.outbox.write({"to": to, "subject": subject, "body": text, "html": html})
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
 class HttpSmsSender:
-    def __init__(self, url: str, timeout: float = 5.0):
+    def __init__(self, url: str, timeout: float = 5.0, policy=None):
         parts = urlsplit(url)
         self.headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if parts.username is not None:
@@ -83,19 +79,22 @@ class HttpSmsSender:
             self.headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
         # The credentials travel in the header, never in the URL the request line or a log could show.
         self.url = urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, parts.query, ""))
-        self.timeout = timeout
-        self._opener = urllib.request.build_opener(_NoRedirect)
+        self.timeout, self.policy = timeout, policy
 
     def send(self, to: str, body: str) -> dict:
         data = json.dumps({"to": to, "body": body}).encode()
-        request = urllib.request.Request(self.url, data=data, headers=self.headers, method="POST")
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                status = response.status
-                response.read(65536)
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            # HTTPError (a non-2xx answer) is a URLError; its text may echo the body, so it is not kept.
-            raise DeliveryFailed(f"SMS provider refused or unreachable ({type(exc).__name__})") from None
+            status, raw = http.call("POST", self.url, data, self.headers, self.timeout, 65536, self.policy)
+        except http.CallFailed as failed:
+            raise DeliveryFailed(f"SMS provider refused or unreachable ({failed})") from None
+        # The answer's text may echo the message, so it is never kept.
+        if not 200 <= status < 300:
+            raise DeliveryFailed(f"SMS provider answered HTTP {status}")
+        try:
+            json.loads(raw) if raw.strip() else None
+        except ValueError:
+            # A JSON API that answers a page (a portal, a proxy's error) has not taken the message.
+            raise DeliveryFailed("SMS provider gave no JSON") from None
         return {"provider": "http", "status": status}
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import phonenumbers
 import pytest
 
-from domain.contact_data import EXHAUSTED, EXPIRED, INVALID_PHONE, NO_CODE, USED, WRONG
+from domain.contact_codes import EXHAUSTED, EXPIRED, NO_CODE, USED, WRONG
+from domain.contact_data import INVALID_PHONE, KEEPS_PERSON, RECENT_CODES
 from domain.records import UNKNOWN_PERSON
 from tests.support import person_body
 
@@ -89,6 +90,17 @@ def stored_code(session_factory, contact_id: str, channel: str):
         return s.query(ContactCode).filter_by(contact_data_id=contact_id, channel=channel).one()
 
 
+def age_codes(session_factory, contact_id: str, by: timedelta = timedelta(hours=1, seconds=1)) -> None:
+    """Move the contact's codes back in time, as if they had been sent `by` earlier."""
+    from persistence.models.contact_codes import ContactCode
+
+    with session_factory() as s:
+        for issued in s.query(ContactCode).filter_by(contact_data_id=contact_id):
+            issued.created_at -= by
+            issued.expires_at -= by
+        s.commit()
+
+
 # --- records ---------------------------------------------------------------------------------------
 
 
@@ -146,12 +158,17 @@ def test_contact_data_is_listed_by_person_newest_first(api):
     assert page["current_page"] == 1 and page["from"] == 1 and page["to"] == 2
 
 
-def test_an_update_is_partial_and_a_new_person_must_exist(api):
+def test_an_update_is_partial_and_keeps_the_person(api):
     contact = new_contact(api)
     updated = api.put(f"/contact-data/{contact['id']}", json={"email": "nuevo@example.com"}).json()["result"]
     assert updated["email"] == "nuevo@example.com" and updated["phone"] == contact["phone"]
-    response = api.put(f"/contact-data/{contact['id']}", json={"person_id": str(uuid.uuid4())})
-    assert response.json() == {"success": False, "code": 422, "error": {"person_id": [UNKNOWN_PERSON]}}
+    same = api.put(f"/contact-data/{contact['id']}", json={"person_id": contact["person_id"]})
+    assert same.status_code == 200, same.text
+    refused = {"success": False, "code": 422, "error": {"person_id": [KEEPS_PERSON]}}
+    for person_id in (str(uuid.uuid4()), new_person(api)):
+        response = api.put(f"/contact-data/{contact['id']}", json={"person_id": person_id})
+        assert (response.status_code, response.json()) == (422, refused)
+    assert api.get(f"/contact-data/{contact['id']}").json()["result"]["person_id"] == contact["person_id"]
 
 
 def test_unknown_contact_data_is_a_404(api):
@@ -182,6 +199,7 @@ def test_creating_changing_confirming_and_deleting_fire_updated_data_to_person(a
     contact = api.get(f"/contact-data/{contact['id']}").json()["result"]
     send(api, "sms", contact)
     verify(api, "sms", contact, last_code("sms", contact["phone"]))
+    age_codes(session_factory, contact["id"])
     api.delete(f"/contact-data/{contact['id']}")
     with session_factory() as s:
         events = s.query(OutboxEvent).filter_by(resource_id=contact["id"]).order_by(OutboxEvent.created_at).all()
@@ -233,14 +251,22 @@ def test_a_wrong_code_is_a_422_that_counts_the_attempt_and_changes_nothing_else(
     assert verify(api, "sms", contact, code).json()["result"]["sms_confirmation"] is True
 
 
-def test_after_five_wrong_attempts_even_the_right_code_is_refused(api):
+def test_after_five_wrong_attempts_even_the_right_code_is_a_429_until_the_hour_has_passed(api, session_factory):
     contact = new_contact(api)
     send(api, "email", contact)
     code = last_code("email", contact["email"])
     for _ in range(5):
         assert verify(api, "email", contact, other_code(code)).json() == code_error(WRONG)
-    assert verify(api, "email", contact, code).json() == code_error(EXHAUSTED)
+    refused = verify(api, "email", contact, code)
+    assert refused.status_code == 429
+    assert refused.json() == {"success": False, "code": 429, "error": EXHAUSTED}
+    assert 3590 <= int(refused.headers["Retry-After"]) <= 3600
+    assert stored_code(session_factory, contact["id"], "email").attempts == 5
     assert api.get(f"/contact-data/{contact['id']}").json()["result"]["email_confirmation"] is False
+    age_codes(session_factory, contact["id"])
+    send(api, "email", contact)
+    fresh = verify(api, "email", contact, last_code("email", contact["email"]))
+    assert fresh.json()["result"]["email_confirmation"] is True
 
 
 def test_an_expired_code_is_refused(api, session_factory):
@@ -266,6 +292,17 @@ def test_a_new_send_replaces_the_previous_code(api):
         second = last_code("sms", contact["phone"])
     assert verify(api, "sms", contact, first).json() == code_error(WRONG)
     assert verify(api, "sms", contact, second).status_code == 200
+
+
+def test_contact_data_with_a_code_sent_in_the_last_hour_is_deleted_only_after_the_hour(api, session_factory):
+    contact = new_contact(api)
+    send(api, "sms", contact)
+    refused = api.delete(f"/contact-data/{contact['id']}")
+    assert (refused.status_code, refused.json()) == (429, {"success": False, "code": 429, "error": RECENT_CODES})
+    assert 3590 <= int(refused.headers["Retry-After"]) <= 3600
+    assert api.get(f"/contact-data/{contact['id']}").status_code == 200
+    age_codes(session_factory, contact["id"])
+    assert api.delete(f"/contact-data/{contact['id']}").status_code == 200
 
 
 def test_only_a_hash_of_the_code_is_stored(api, session_factory):

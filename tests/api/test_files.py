@@ -292,8 +292,9 @@ def test_a_name_resolving_to_loopback_is_refused_without_the_allowlist(api, pers
     address, hits = served
     port = address.rsplit(":", 1)[1]
     body = {"files": [{"url": f"http://localhost:{port}/a.png", "model": "person", "model_id": person["id"]}]}
-    assert api.post("/files/urls", json=body).status_code == 202
-    assert finished_jobs() == [0]
+    refused = api.post("/files/urls", json=body)
+    assert refused.status_code == 422 and list(refused.json()["error"]) == ["files.0.url"]
+    assert "127.0.0.1" not in refused.text and finished_jobs() == []
     assert hits == [] and media_of(api, person["id"]) == []
 
 

@@ -111,10 +111,22 @@ def _deliveries(api, channel_id, until, timeout=10.0):
         time.sleep(0.2)
 
 
-def test_a_refused_url_shows_in_the_delivery_log_and_a_retry_puts_it_back_to_pending(api):
-    # The test app has no outbound allowlist, so a loopback webhook is refused by the SSRF guard.
-    body = {**WEBHOOK, "events": ["person_register"], "config": {"url": "http://127.0.0.1:9/hook"}}
+def _point_at(session_factory, channel_id: str, url: str) -> None:
+    """Change a channel's URL around the API (as a row restored from a backup or edited by hand would)."""
+    from persistence.models.notification_channels import NotificationChannel
+
+    with session_factory() as session:
+        channel = session.get(NotificationChannel, channel_id)
+        channel.config = {**channel.config, "url": url}
+        session.commit()
+
+
+def test_a_refused_url_shows_in_the_delivery_log_and_a_retry_puts_it_back_to_pending(api, session_factory):
+    # The test app has no outbound allowlist, so a loopback webhook is refused by the SSRF guard when
+    # sent; the API refuses it when saved, so it is written around the API, to loopback only.
+    body = {**WEBHOOK, "events": ["person_register"], "config": {"url": "https://partner.example.com/hook"}}
     channel = api.post("/notification-channels", json=body).json()["result"]
+    _point_at(session_factory, channel["id"], "http://127.0.0.1:9/hook")
     person = api.post("/people", json=person_body()).json()["result"]
     try:
         mine = lambda data: [d for d in data if d["attempts"] >= 1]  # noqa: E731
@@ -123,6 +135,7 @@ def test_a_refused_url_shows_in_the_delivery_log_and_a_retry_puts_it_back_to_pen
         delivery = mine(data)[0]
         assert delivery["event"] == "person_register" and delivery["status"] == "pending"
         assert delivery["last_status_code"] is None and delivery["last_error"].startswith("refused")
+        assert "127.0.0.1" not in delivery["last_error"]
         assert delivery["next_attempt_at"].endswith("Z") and delivery["delivered_at"] is None
         retried = api.post(f"/notification-channels/{channel['id']}/deliveries/{delivery['id']}/retry")
         assert retried.status_code == 202
@@ -136,3 +149,38 @@ def test_retrying_a_delivery_of_another_channel_is_a_404(api):
     channel = api.post("/notification-channels", json=SLACK).json()["result"]
     missing = api.post(f"/notification-channels/{channel['id']}/deliveries/{channel['id']}/retry")
     assert missing.status_code == 404
+
+
+def test_webhook_headers_that_frame_or_route_the_request_or_carry_control_characters_are_refused(api):
+    unsafe = [
+        {"Host": "internal.example"},
+        {"content-length": "0"},
+        {"Transfer-Encoding": "chunked"},
+        {"Connection": "close"},
+        {"Proxy-Authorization": "Basic eA=="},
+        {"X-Forwarded-For": "127.0.0.1"},
+        {"Webhook-Signature": "v1,forged"},
+        {"X-Bad Name": "1"},
+        {"X-Partner": "1\r\nHost: evil"},
+        {"X-Partner": "x" * 1001},
+        {f"X-H{i}": "1" for i in range(21)},
+    ]
+    for headers in unsafe:
+        body = {**WEBHOOK, "config": {**WEBHOOK["config"], "headers": headers}}
+        response = api.post("/notification-channels", json=body)
+        assert response.status_code == 422, (headers, response.text)
+        assert response.json()["success"] is False and "config" in str(response.json()["error"])
+    headers = {"Authorization": "Bearer t", "X-Partner-Id": "9"}
+    fine = {**WEBHOOK, "active": False, "config": {**WEBHOOK["config"], "headers": headers}}
+    created = api.post("/notification-channels", json=fine)
+    assert created.status_code == 201 and created.json()["result"]["config"]["headers"]["X-Partner-Id"] == "9"
+    api.delete(f"/notification-channels/{created.json()['result']['id']}")
+
+
+def test_unsafe_headers_of_a_row_written_around_the_api_are_not_sent():
+    from domain import webhooks
+
+    extra = {"Host": "evil", "X-Ok": "1", "X-Bad": "a\r\nb", "content-type": "text/plain", "Webhook-Id": "x"}
+    sent = webhooks.headers(webhooks.new_secret(), "msg_1", 1, b"{}", extra)
+    assert {k.lower() for k in sent} == {"x-ok", "content-type", "webhook-id", "webhook-timestamp", "webhook-signature"}
+    assert sent["Content-Type"] == "application/json" and sent["webhook-id"] == "msg_1"

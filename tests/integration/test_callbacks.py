@@ -78,7 +78,11 @@ def receiver():
 def allowlisted(database_url):
     """An app on the session's database whose outgoing calls may reach 127.0.0.1; yields (client, runtime)."""
     previous = runtime._current
-    app = create_app(Settings(database_url=database_url, secret_key="test-secret", outbound_allowlist=ALLOW))
+    app = create_app(
+        Settings(
+            database_url=database_url, secret_key="test-secret", outbound_allowlist=ALLOW, allowed_hosts=("testserver",)
+        )
+    )
     state = runtime.current()
     key, _ = make_key(state.session_factory, name="callbacks")
     try:

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from domain import contact_codes as codes
 from domain import contact_data as contacts
 from domain.errors import ValidationFailed
 from domain.providers.messaging import (
@@ -53,23 +54,23 @@ def test_an_email_that_is_not_an_address_is_refused_naming_email(written):
 
 
 def test_codes_are_six_digits_and_vary():
-    codes = {contacts.new_code() for _ in range(200)}
-    assert all(len(c) == 6 and c.isdigit() for c in codes)
-    assert len(codes) > 190
+    made = {codes.new_code() for _ in range(200)}
+    assert all(len(c) == 6 and c.isdigit() for c in made)
+    assert len(made) > 190
 
 
 def test_a_code_digest_is_bound_to_its_secret_contact_channel_and_address():
-    base = contacts.code_digest(SECRET, "c1", "sms", "+525591038054", "123456")
-    assert base == contacts.code_digest(SECRET, "c1", "sms", "+525591038054", "123456")
+    base = codes.code_digest(SECRET, "c1", "sms", "+525591038054", "123456")
+    assert base == codes.code_digest(SECRET, "c1", "sms", "+525591038054", "123456")
     assert (
         len(
             {
                 base,
-                contacts.code_digest("other", "c1", "sms", "+525591038054", "123456"),
-                contacts.code_digest(SECRET, "c2", "sms", "+525591038054", "123456"),
-                contacts.code_digest(SECRET, "c1", "email", "+525591038054", "123456"),
-                contacts.code_digest(SECRET, "c1", "sms", "+525591038055", "123456"),
-                contacts.code_digest(SECRET, "c1", "sms", "+525591038054", "123457"),
+                codes.code_digest("other", "c1", "sms", "+525591038054", "123456"),
+                codes.code_digest(SECRET, "c2", "sms", "+525591038054", "123456"),
+                codes.code_digest(SECRET, "c1", "email", "+525591038054", "123456"),
+                codes.code_digest(SECRET, "c1", "sms", "+525591038055", "123456"),
+                codes.code_digest(SECRET, "c1", "sms", "+525591038054", "123457"),
             }
         )
         == 6
@@ -77,34 +78,46 @@ def test_a_code_digest_is_bound_to_its_secret_contact_channel_and_address():
 
 
 def issued(code="123456", **overrides):
-    digest = contacts.code_digest(SECRET, "c1", "sms", "+525591038054", code)
-    return SimpleNamespace(
-        **{"code_hash": digest, "expires_at": NOW + contacts.CODE_TTL, "consumed_at": None} | overrides
-    )
+    digest = codes.code_digest(SECRET, "c1", "sms", "+525591038054", code)
+    return SimpleNamespace(**{"code_hash": digest, "expires_at": NOW + codes.CODE_TTL, "consumed_at": None} | overrides)
 
 
 def given(code):
-    return contacts.code_digest(SECRET, "c1", "sms", "+525591038054", code)
+    return codes.code_digest(SECRET, "c1", "sms", "+525591038054", code)
 
 
-def test_the_right_code_within_ten_minutes_and_five_attempts_is_accepted():
-    assert contacts.judge(issued(), given("123456"), attempt=5, now=NOW + timedelta(minutes=9, seconds=59)) is None
+def test_the_right_code_within_ten_minutes_is_accepted():
+    assert codes.judge(issued(), given("123456"), now=NOW + timedelta(minutes=9, seconds=59)) is None
 
 
 def test_a_wrong_code_is_refused():
-    assert contacts.judge(issued(), given("654321"), attempt=1, now=NOW) == contacts.WRONG
+    assert codes.judge(issued(), given("654321"), now=NOW) == codes.WRONG
 
 
 def test_a_code_is_refused_from_the_moment_it_expires():
-    assert contacts.judge(issued(), given("123456"), attempt=1, now=NOW + contacts.CODE_TTL) == contacts.EXPIRED
-
-
-def test_the_sixth_attempt_is_refused_even_with_the_right_code():
-    assert contacts.judge(issued(), given("123456"), attempt=6, now=NOW) == contacts.EXHAUSTED
+    assert codes.judge(issued(), given("123456"), now=NOW + codes.CODE_TTL) == codes.EXPIRED
 
 
 def test_a_used_code_is_refused_before_anything_else():
-    assert contacts.judge(issued(consumed_at=NOW), given("123456"), attempt=1, now=NOW) == contacts.USED
+    assert codes.judge(issued(consumed_at=NOW), given("123456"), now=NOW) == codes.USED
+
+
+def sent(minutes_ago: float, attempts: int = 0, consumed: bool = False):
+    created = NOW - timedelta(minutes=minutes_ago)
+    return SimpleNamespace(created_at=created, attempts=attempts, consumed_at=created if consumed else None)
+
+
+def test_a_consumed_code_counts_every_check_but_the_right_one_as_failed():
+    assert [codes.failed_checks(c) for c in (sent(1, 3), sent(1, 3, consumed=True), sent(1))] == [3, 2, 0]
+
+
+def test_exhausted_checks_are_free_again_when_enough_of_their_codes_leave_the_hour():
+    window = [sent(50, 2), sent(30, 2), sent(5, 1)]
+    # 5 failed: the code of 50 minutes ago leaves the hour in 10 minutes, leaving 3.
+    assert codes.exhausted_until(window, NOW) == NOW + timedelta(minutes=10)
+    window = [sent(50, 1), sent(30, 0), sent(5, 6)]
+    # the newest code alone holds the limit: only its own hour frees it.
+    assert codes.exhausted_until(window, NOW) == NOW + timedelta(minutes=55)
 
 
 def test_the_local_senders_write_one_json_line_per_message_in_their_own_file(tmp_path):

@@ -8,6 +8,7 @@ import socket
 
 import pytest
 
+from domain import url_guard
 from jobs import outbound
 from jobs.outbound import Allowlist, OutboundRefused, check_url, is_public, post_json
 
@@ -55,9 +56,10 @@ def test_non_public_addresses_are_refused_without_the_allowlist(url):
         post_json(url, {"a": 1})
 
 
-def test_a_name_that_resolves_to_the_metadata_service_is_refused():
-    with pytest.raises(OutboundRefused, match="169.254.169.254"):
+def test_a_name_that_resolves_to_the_metadata_service_is_refused_without_saying_so():
+    with pytest.raises(OutboundRefused, match="non-public address") as refused:
         check_url("https://hooks.example.com/x", resolver=resolver_for("169.254.169.254"))
+    assert "169.254" not in str(refused.value)
 
 
 def test_one_private_address_among_public_ones_refuses_the_name():
@@ -110,7 +112,7 @@ def test_a_name_that_does_not_resolve_is_refused():
     def fail(*args, **kwargs):
         raise socket.gaierror("no such name")
 
-    with pytest.raises(OutboundRefused, match="cannot resolve"):
+    with pytest.raises(OutboundRefused, match="could not be resolved"):
         check_url("https://nowhere.invalid/", resolver=fail)
 
 
@@ -123,3 +125,85 @@ def test_allowlist_entries_parse_as_networks_or_names():
     allowed = Allowlist.parse(["127.0.0.1", " 10.0.0.0/8 ", "Hooks.Local.", ""])
     assert allowed.hosts == frozenset({"hooks.local"})
     assert [str(n) for n in allowed.networks] == ["127.0.0.1/32", "10.0.0.0/8"]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "192.0.0.9",  # 192.0.0.0/24, IETF protocol assignments; `is_global` lets a few through
+        "192.0.0.170",
+        "2002:7f00:1::",  # 6to4 carrying 127.0.0.1
+        "2002:808:808::",  # 6to4 at all: the relay decides where it goes
+        "fec0::1",  # deprecated site-local
+        "::ffff:127.0.0.1",
+        "::ffff:10.0.0.1",
+        "::7f00:1",  # IPv4-compatible 127.0.0.1
+        "64:ff9b::7f00:1",  # NAT64 to loopback
+        "64:ff9b::a9fe:a9fe",  # NAT64 to the metadata service
+        "64:ff9b:1::a00:1",  # NAT64 local use
+        "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo
+        "100.64.0.1",
+        "0.1.2.3",
+    ],
+)
+def test_addresses_that_are_not_globally_routable_or_carry_an_internal_ipv4_are_not_public(address):
+    assert not is_public(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize("address", ["64:ff9b::808:808", "::ffff:8.8.8.8", "2606:4700:4700::1111", "1.1.1.1"])
+def test_translated_addresses_are_as_public_as_the_ipv4_address_they_carry(address):
+    assert is_public(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize(
+    "url", ["http://2130706433/", "http://0x7f000001/", "http://0177.0.0.1/", "http://127.1/", "http://1.2.3.4.5/"]
+)
+def test_ip_addresses_written_in_other_forms_than_the_dotted_quad_are_refused_before_resolving(url):
+    with pytest.raises(OutboundRefused, match="dotted decimal"):
+        check_url(url, resolver=resolver_for("93.184.216.34"))
+
+
+@pytest.mark.parametrize("url", ["http://localhost./x", "http://LOCALHOST/x", "http://api.localhost/x"])
+def test_localhost_names_are_refused_whatever_a_resolver_says(url):
+    with pytest.raises(OutboundRefused, match="non-public address"):
+        check_url(url, resolver=resolver_for("93.184.216.34"))
+
+
+def test_an_allowlisted_network_still_lets_its_ipv6_mapped_form_through_only_when_listed():
+    with pytest.raises(OutboundRefused):
+        check_url("http://[::ffff:127.0.0.1]:9000/", ("127.0.0.1",))
+    assert str(check_url("http://[::ffff:127.0.0.1]:9000/", ("::ffff:127.0.0.1",))[4]) == "::ffff:7f00:1"
+
+
+def test_a_saved_url_gets_the_same_answer_as_a_called_one_through_an_injected_resolver():
+    policy = url_guard.UrlPolicy(Allowlist.parse(()), lambda host, port: ["10.0.0.7"])
+    assert policy.errors("https://partner.example/in") == [url_guard.INTERNAL]
+    assert "10.0.0.7" not in url_guard.INTERNAL
+    public = url_guard.UrlPolicy(Allowlist.parse(()), lambda host, port: ["93.184.216.34"])
+    assert public.errors("https://p.example") == []
+
+
+def test_a_resolver_that_times_out_refuses_the_url():
+    def slow(host, port):
+        raise TimeoutError("resolving took longer than 2 s")
+
+    assert url_guard.UrlPolicy(Allowlist.parse(()), slow).errors("https://p.example") == [url_guard.UNRESOLVED]
+
+
+def test_the_system_resolver_stops_waiting_after_its_timeout(monkeypatch):
+    import threading
+    import time
+
+    from domain.providers import resolver
+    from tests.offline_dns import SYSTEM_CALL
+
+    monkeypatch.setattr(resolver.SystemResolver, "__call__", SYSTEM_CALL)
+    release = threading.Event()
+    monkeypatch.setattr(resolver.socket, "getaddrinfo", lambda *a, **k: release.wait(5) and [])
+    slow = resolver.SystemResolver(timeout=0.2, workers=1)
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        slow("hangs.example", 443)
+    assert time.monotonic() - started < 1.0
+    release.set()
+    slow.close()
