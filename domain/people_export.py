@@ -1,6 +1,8 @@
 """People export: the CSV's columns, the date range, and rows turned into UTF-8 chunks of CSV text.
 
 The columns are the import's (so an exported file imports again) plus `id` and `created_at`.
+Text that a spreadsheet program would run as a formula is written neutralised
+(`domain.spreadsheets.neutralised`); the import reads it back as it was stored.
 """
 
 import csv
@@ -10,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from domain.errors import ValidationFailed
 from domain.people_import import ADDRESS_COLUMNS, CONTACT_COLUMNS, PERSON_COLUMNS
+from domain.spreadsheets import FORMULA_STARTS
 
 EXPORT_PERSON_COLUMNS = ("id", *PERSON_COLUMNS, "created_at")
 END_BEFORE_START = "Debe ser igual o posterior a start_date / Must not be before start_date"
@@ -56,9 +59,18 @@ def csv_chunks(names: list[str], rows: Iterable[tuple], chunk_rows: int = 200) -
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(names)
     pending = 1
+    starts = FORMULA_STARTS
     for row in rows:
-        # Only timestamps need turning into text here (a million rows: no call per value).
-        writer.writerow([_text(v) if v.__class__ is datetime else v for v in row])
+        # Timestamps need turning into text, and text that starts like a formula an apostrophe before it
+        # (as spreadsheets.neutralised, inlined: a million rows, no call per value).
+        writer.writerow(
+            [
+                ("'" + v if v.startswith(starts) else v)
+                if v.__class__ is str
+                else (_text(v) if v.__class__ is datetime else v)
+                for v in row
+            ]
+        )
         pending += 1
         if pending >= chunk_rows:
             yield buffer.getvalue().encode("utf-8")

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from domain import addresses, contact_data, people
+from domain import addresses, contact_data, people, spreadsheets
 from domain.catalogs import resolve_state
 from domain.errors import ValidationFailed
 
@@ -46,6 +46,8 @@ RFC_SHAPE = re.compile(r"^[A-Za-z&Ññ]{3,4}[0-9]{6}[0-9A-Za-z]{3}$")
 ZIP_SHAPE = re.compile(r"^[0-9]{5}$")
 DATE_SHAPE = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})(T00:00:00(\.0+)?Z)?$")
 MAX_INT = 2147483647
+LISTED_FAILURES = 100  # failed rows the answer lists; the others are only counted
+ECHOED_NATIONAL_ID = 40
 XLSX_MAGIC = b"PK\x03\x04"
 
 REQUIRED = "Campo requerido / Required field"
@@ -53,7 +55,7 @@ TOO_LONG = "Máximo {} caracteres / At most {} characters"
 BAD_FORMAT = "Formato inválido / Invalid format"
 NOT_INTEGER = "Debe ser un entero positivo / Must be a positive integer"
 BAD_GENDER = "Debe ser MALE o FEMALE / Must be MALE or FEMALE"
-NOT_A_FILE = "No es un CSV UTF-8 ni un XLSX / Not a UTF-8 CSV nor an XLSX file"
+NOT_A_FILE = spreadsheets.NOT_AN_XLSX
 
 
 def _file_error(message: str) -> ValidationFailed:
@@ -93,11 +95,13 @@ def _rows(
     except StopIteration:
         raise _file_error("Archivo vacío / Empty file") from None
     names = _check_header([cell(h) for h in header])
+    restored = spreadsheets.restored
     for number, values in enumerate(header_and_rows, start=2):
         cells = [cell(v) for v in values]
         if not any(cells):
             continue  # blank lines are not people
-        yield number, {name: value for name, value in zip(names, cells, strict=False) if name}
+        # A cell the export wrote with an apostrophe (so no spreadsheet runs it) means the text without.
+        yield number, {name: restored(value) for name, value in zip(names, cells, strict=False) if name}
 
 
 def _csv_lines(stream) -> Iterator[str]:
@@ -117,32 +121,23 @@ def _csv_lines(stream) -> Iterator[str]:
         yield pending
 
 
-def _xlsx_rows(stream) -> Iterator[list]:
-    # openpyxl is imported only when a spreadsheet comes, and read-only mode streams its rows.
-    import zipfile
-
-    from openpyxl import load_workbook
-
+def _csv_rows(stream) -> Iterator[list[str]]:
     try:
-        book = load_workbook(stream, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        yield from csv.reader(_csv_lines(stream))
+    except csv.Error:  # a field over csv's size limit, a NUL byte
         raise _file_error(NOT_A_FILE) from None
-    try:
-        yield from book.worksheets[0].iter_rows(values_only=True)
-    finally:
-        book.close()
 
 
 def read_rows(stream) -> Iterator[tuple[int, dict[str, str]]]:
-    """(row number, {column: text}) for each non-blank row of a CSV or XLSX binary stream (seekable)."""
+    """(row number, {column: text}) for each non-blank row of a CSV or XLSX binary stream (seekable).
+
+    An XLSX is read within the limits of `domain.spreadsheets`.
+    """
     kind_is_xlsx = stream.read(4) == XLSX_MAGIC
     stream.seek(0)
     if kind_is_xlsx:
-        return _rows(_xlsx_rows(stream))
-    try:
-        return _rows(csv.reader(_csv_lines(stream)), str.strip)
-    except csv.Error:
-        raise _file_error(NOT_A_FILE) from None
+        return _rows(spreadsheets.xlsx_rows(stream))
+    return _rows(_csv_rows(stream), str.strip)
 
 
 def _int(value: str) -> int | None:
@@ -269,7 +264,8 @@ def _precheck(address: dict | None, contact: dict | None) -> None:
 
 
 def _failed(number: int, cells: dict[str, str], failed: ValidationFailed) -> dict:
-    nid = cells.get("national_id") or None
+    # Only the start of the sent national_id: the answer must not grow with what a bad cell holds.
+    nid = cells.get("national_id", "")[:ECHOED_NATIONAL_ID] or None
     return {"row": number, "status": "failed", "national_id": nid, "person_id": None, "errors": failed.errors}
 
 
@@ -354,16 +350,21 @@ def _store_batch(uow, targets: Targets, batch: list) -> list[dict]:
     return outcomes
 
 
-def import_people(open_uow, rows: Iterable, targets: Targets, batch_size: int = 500, on_batch=None) -> dict:
-    """Store the good rows, report the bad and the existing ones; one committed transaction per batch.
+def import_people(
+    open_uow, rows: Iterable, targets: Targets, batch_size: int = 500, on_batch=None, listed: int | None = None
+) -> dict:
+    """Store the good rows, count every outcome, list the first failed rows; one transaction a batch.
 
     A batch is checked whole and stored with one flush; if another writer took one of its
     national_ids meanwhile (a conflict at the database), the batch is rolled back and done again
     row by row, each row looking its national_id up then.
     A crash loses at most the batch in progress, which was never reported; sending the file again
     finds the committed rows by national_id and reports them as existing, so nothing is stored twice.
+    The answer stays small whatever the file: created and existing rows are counted, failed rows are
+    counted and the first `listed` (LISTED_FAILURES) listed with their errors.
     """
-    report = {"created": 0, "existing": 0, "failed": 0, "rows": []}
+    listed = LISTED_FAILURES if listed is None else listed
+    report = {"created": 0, "existing": 0, "failed": 0, "rows": [], "failed_rows_omitted": 0}
     for batch in batches(rows, batch_size):
         try:
             with open_uow() as uow:
@@ -375,8 +376,11 @@ def import_people(open_uow, rows: Iterable, targets: Targets, batch_size: int = 
                 uow.commit()
         for outcome in outcomes:
             report[outcome["status"]] += 1
-            if outcome["status"] != "created":
-                report["rows"].append(outcome)  # the created ones are only counted: the list stays small
+            if outcome["status"] == "failed":
+                if len(report["rows"]) < listed:
+                    report["rows"].append(outcome)
+                else:
+                    report["failed_rows_omitted"] += 1
         if on_batch is not None:
             on_batch(report, len(batch))
     return report

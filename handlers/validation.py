@@ -3,6 +3,9 @@
 - Validators are compiled once per schema, not on every request.
 - Formats Connexion's Draft 4 checker ignores (uuid, date, date-time) are checked.
 - A body that breaks its schema is a 422 with a field map; undecodable bodies are 400, oversized 413.
+- Size and nesting depth are capped by `Settings.max_json_body` and `max_json_depth`; the depth is
+  checked on the text before any parser sees it (a deep body would exhaust the stack of the parsers
+  behind this one: Flask's json, jsonschema, repr).
 """
 
 import copy
@@ -21,9 +24,11 @@ from email_validator import EmailNotValidError, validate_email
 from jsonschema import Draft4Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 
+from domain import json_depth
 from handlers.errors import FieldErrors, PayloadTooLarge
+from handlers.runtime import current
 
-MAX_JSON_BODY = 1_048_576
+MAX_JSON_BODY = 1_048_576  # used when no app has configured the handlers
 FORMATS = FormatChecker(formats=())
 
 
@@ -80,6 +85,14 @@ def _message(error) -> str:
     return error.message if len(error.message) < 300 else error.message[:300] + "..."
 
 
+def _limits() -> tuple[int, int]:
+    try:
+        settings = current().settings
+    except RuntimeError:
+        return MAX_JSON_BODY, json_depth.MAX_DEPTH
+    return settings.max_json_body, settings.max_json_depth
+
+
 class BodyValidator(JSONRequestBodyValidator):
     # Connexion hands the same schema dict to every request of an operation; keeping the dict in
     # the cache entry makes sure its id is never reused by another schema.
@@ -94,17 +107,21 @@ class BodyValidator(JSONRequestBodyValidator):
         return entry[1]
 
     async def _parse(self, stream, scope):
+        limit, max_depth = _limits()
         chunks, size = [], 0
         async for chunk in stream:
             size += len(chunk)
-            if size > MAX_JSON_BODY:
-                raise PayloadTooLarge(f"JSON bodies are limited to {MAX_JSON_BODY} bytes")
+            if size > limit:
+                raise PayloadTooLarge(f"JSON bodies are limited to {limit} bytes")
             chunks.append(chunk)
         raw = b"".join(chunks)
         if not raw.strip():
             return None
         try:
+            json_depth.check(raw, max_depth)
             return orjson.loads(raw)
+        except json_depth.TooDeep as exc:
+            raise BadRequestProblem(detail=str(exc)) from None
         except orjson.JSONDecodeError as exc:
             raise BadRequestProblem(detail=f"Invalid JSON body: {exc}") from None
 

@@ -59,7 +59,8 @@ def test_the_export_is_a_utf8_csv_with_a_header_of_every_column(api, people_of_t
     assert rows[1]["created_at"] == "2031-03-14T23:59:59Z" and rows[1]["external_ref_id"] == "ext-1"
     assert (rows[1]["address_colony"], rows[1]["address_municipality"]) == ("Niños Héroes", "Coyoacán")
     assert (rows[1]["address_state"], rows[1]["address_zip_code"]) == ("DF", "04000")
-    assert (rows[1]["contact_email"], rows[1]["contact_phone"]) == ("ñu@example.com", "+525591038054")
+    # A leading + is a formula to a spreadsheet program: the phone is written as text.
+    assert (rows[1]["contact_email"], rows[1]["contact_phone"]) == ("ñu@example.com", "'+525591038054")
 
 
 def test_excluded_sections_leave_their_columns_out(api, people_of_the_day):
@@ -94,3 +95,14 @@ def test_an_exported_file_imports_again_as_existing_people(api, people_of_the_da
     response = api.post("/people/import", files={"file": ("people.csv", content, "text/csv")})
     result = response.json()["result"]
     assert (result["created"], result["existing"], result["failed"]) == (0, 2, 0)
+
+
+def test_an_exported_cell_that_starts_like_a_formula_is_neutralised_and_imports_back(api, session_factory):
+    person = person_on(api, session_factory, datetime(2031, 6, 1, 12, 0, 0), external_ref_id="=HYPERLINK(1)")
+    contact = {"person_id": person["id"], "email": "ana@example.com", "phone": "5591038054"}
+    assert api.post("/contact-data", json=contact).status_code == 201
+    response = export(api, start_date="2031-06-01", end_date="2031-06-01")
+    [row] = parse(response)
+    assert row["external_ref_id"] == "'=HYPERLINK(1)" and row["contact_phone"] == "'+525591038054"
+    again = api.post("/people/import", files={"file": ("people.csv", response.content, "text/csv")}).json()
+    assert (again["result"]["existing"], again["result"]["failed"]) == (1, 0)

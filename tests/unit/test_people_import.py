@@ -1,13 +1,16 @@
 """Rows of an import file and lines of an export, without a database."""
 
 import io
+import random
+import zipfile
 from datetime import date, datetime
 
 import pytest
 from openpyxl import Workbook
 
-from domain import people_export, people_import
+from domain import people_export, people_import, spreadsheets
 from domain.errors import ValidationFailed
+from tests import xlsx_bombs
 
 
 def rows_of(content: bytes) -> list:
@@ -68,3 +71,68 @@ def test_the_export_range_covers_both_days_whole():
     assert people_export.date_range("9999-12-31", "9999-12-31")[1] == datetime.max  # no day after it
     with pytest.raises(ValidationFailed):
         people_export.date_range("2022-07-30", "2022-07-29")
+
+
+# --- XLSX limits (domain.spreadsheets) ------------------------------------------------------------
+
+
+def refusal(content: bytes) -> list[str]:
+    with pytest.raises(ValidationFailed) as failed:
+        rows_of(content)
+    return failed.value.errors["file"]
+
+
+def test_a_workbook_with_shared_strings_within_the_limits_is_read():
+    content = xlsx_bombs.workbook([("PESJ880212HDFHLX01", "Ana", "Ruiz", "Paz")])
+    assert rows_of(content) == [
+        (2, {"national_id": "PESJ880212HDFHLX01", "name": "Ana", "first_lastname": "Ruiz", "second_lastname": "Paz"})
+    ]
+
+
+def test_a_part_that_unpacks_far_more_than_it_weighs_is_refused_before_it_is_read():
+    assert refusal(xlsx_bombs.shared_strings_bomb(megabytes=3)) == [
+        spreadsheets.TOO_BIG.format(f"{spreadsheets.MAX_RATIO}:1", f"{spreadsheets.MAX_RATIO}:1")
+    ]
+
+
+def test_shared_strings_over_their_own_limit_are_refused_though_a_sheet_may_be_larger(monkeypatch):
+    monkeypatch.setattr(spreadsheets, "STRINGS_BYTES", spreadsheets.MB)
+    noise = random.Random(7).randbytes(600_000).hex().encode()  # 1.2 MB that barely compresses
+    content = xlsx_bombs.workbook([("A", "B", "C", "D")], padding=[b"<si><t>" + noise + b"</t></si>"])
+    assert refusal(content) == [spreadsheets.TOO_BIG.format("1 MB", "1 MB")]
+    monkeypatch.setattr(spreadsheets, "STRINGS_BYTES", 2 * spreadsheets.MB)
+    assert len(rows_of(content)) == 1
+
+
+def test_a_part_over_the_largest_size_or_too_many_parts_are_refused_from_the_zip_directory(monkeypatch):
+    content = xlsx_bombs.workbook([("A", "B", "C", "D")])
+    monkeypatch.setattr(spreadsheets, "SHEET_BYTES", 500)  # the theme-less sheet and strings are smaller
+    assert refusal(content) == [spreadsheets.TOO_BIG.format("0 MB", "0 MB")]
+    monkeypatch.setattr(spreadsheets, "SHEET_BYTES", spreadsheets.MB)
+    monkeypatch.setattr(spreadsheets, "MAX_PARTS", 5)
+    assert refusal(content) == [spreadsheets.TOO_BIG.format("5 partes / parts", "5 partes / parts")]
+
+
+def test_rows_past_the_row_limit_fail_the_file(monkeypatch):
+    monkeypatch.setattr(spreadsheets, "MAX_ROWS", 3)
+    content = xlsx_bombs.workbook([("A", "B", "C", "D")] * 2)
+    assert len(rows_of(content)) == 2  # header and two rows: three rows
+    content = xlsx_bombs.workbook([("A", "B", "C", "D")] * 3)
+    assert refusal(content) == [spreadsheets.TOO_BIG.format("3 filas / rows", "3 filas / rows")]
+
+
+def test_a_value_past_the_column_limit_fails_the_file(monkeypatch):
+    monkeypatch.setattr(spreadsheets, "MAX_COLUMNS", 4)
+    assert len(rows_of(xlsx_bombs.workbook([("A", "B", "C", "D")]))) == 1
+    content = xlsx_bombs.workbook([("A", "B", "C", "D", "E")])
+    assert refusal(content) == [spreadsheets.TOO_BIG.format("4 columnas / columns", "4 columnas / columns")]
+
+
+def test_a_broken_sheet_inside_a_valid_zip_is_not_an_xlsx():
+    content = xlsx_bombs.workbook([("A", "B", "C", "D")])
+    broken = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(broken, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            target.writestr(info, data[:-20] if info.filename.endswith("sheet1.xml") else data)
+    assert refusal(broken.getvalue()) == [people_import.NOT_A_FILE]

@@ -1,0 +1,195 @@
+"""Idempotency-Key replays (Stripe's semantics; IETF draft-ietf-httpapi-idempotency-key-header).
+
+Applies to the operations whose spec declares the `Idempotency-Key` header parameter; it gets the spec as
+a Connexion `SpecMiddleware`, through `add_api`. It sits after security (the key's id is in the token
+info) and before request validation, so a malformed key is left to validation (400) and not kept.
+
+- The key is claimed (a running row, committed) before the request runs; the same key meanwhile is a 409.
+- Every answer below 500 except 429 is kept for 24 hours and replayed, with `Idempotent-Replayed: true`, to
+  the same request (method, path, query and body); the same key on another request is a 422. A 5xx or a
+  429, an error that escapes, or an answer too large to keep gives the key back: a retry runs again.
+- The answer is stored before the client sees it: a client that retries at once is replayed, not refused.
+- Errors raised below this middleware are turned into answers here, by the app's own error table
+  (handlers.errors), since the 4xx among them (422s above all) must be kept like any other answer.
+
+The SQL is short and synchronous and runs inline on the event loop, as the security handler's key
+look-up and the short requests themselves do (personas.fastpath).
+"""
+
+import hashlib
+import re
+import time
+
+import orjson
+from connexion.middleware.abstract import SpecMiddleware
+from connexion.middleware.exceptions import ExceptionMiddleware
+
+from handlers import errors
+from handlers.runtime import current
+from persistence.repositories.idempotency import IN_FLIGHT, MISMATCH, REPLAY, IdempotentRequests
+
+HEADER = "Idempotency-Key"
+KEY = re.compile(rb"[\x21-\x7e]{1,255}")
+BOUNDARY = re.compile(rb'boundary="?([^";]+)"?', re.IGNORECASE)
+MAX_KEPT = 2 * 1024 * 1024
+PURGE_EVERY = 60.0
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+IN_PROGRESS = "A request with this Idempotency-Key is in progress"
+REUSED = "Esta Idempotency-Key ya se usó con otra petición / This Idempotency-Key was already used with another request"
+
+
+async def _answer(send, status: int, body: bytes, content_type: str | None, extra: tuple = ()) -> None:
+    headers = [(b"content-length", str(len(body)).encode()), *extra]
+    if content_type:
+        headers.insert(0, (b"content-type", content_type.encode("latin-1")))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _refuse(send, status: int, message: str | dict) -> None:
+    await _answer(send, status, orjson.dumps({"success": False, "code": status, "error": message}), "application/json")
+
+
+def _keepable(status: int) -> bool:
+    # A 429 says "later", not "no": kept, it would refuse every retry for a day.
+    return status < 500 and status != 429
+
+
+def _header(scope, name: bytes) -> bytes | None:
+    return next((value for key, value in scope.get("headers", ()) if key == name), None)
+
+
+def _fingerprint(scope, body: bytes) -> str:
+    # A multipart body's boundary is drawn anew by the client on every attempt; the parts are the request.
+    boundary = BOUNDARY.search(_header(scope, b"content-type") or b"")
+    if boundary:
+        body = body.replace(b"--" + boundary.group(1), b"--")
+    digest = hashlib.sha256()
+    for part in (
+        scope["method"].encode(),
+        scope["path"].encode("utf-8", "surrogateescape"),
+        scope["query_string"],
+        body,
+    ):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+async def _buffered(receive):
+    """The whole request body, and a `receive` that hands it on unchanged (None on a disconnect)."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None, None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body, pending = b"".join(chunks), [True]
+
+    async def replay():
+        if pending:
+            pending.clear()
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
+
+
+class _ErrorTable:
+    """What `errors.register` needs of an app, filling this middleware's own exception handlers."""
+
+    def __init__(self, middleware: ExceptionMiddleware):
+        self.add_error_handler = middleware.add_exception_handler
+
+
+class Idempotency(SpecMiddleware):
+    def __init__(self, app):
+        self.app = app
+        self.operations: set[str] = set()
+        self.handled = ExceptionMiddleware(app)
+        errors.register(_ErrorTable(self.handled))
+        self._next_purge = 0.0
+
+    def add_api(self, specification, **_kwargs) -> None:
+        for item in specification.get("paths", {}).values():
+            shared = item.get("parameters", [])
+            for method in METHODS:
+                operation = item.get(method)
+                params = shared + (operation or {}).get("parameters", [])
+                if any(p.get("in") == "header" and p.get("name", "").lower() == HEADER.lower() for p in params):
+                    self.operations.add(operation.get("operationId", "").rsplit(".", 1)[-1])
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        extensions = scope.get("extensions") or {}
+        operation = (extensions.get("connexion_routing") or {}).get("operation_id") or ""
+        token = (extensions.get("connexion_context") or {}).get("token_info")
+        client_key = _header(scope, HEADER.lower().encode())
+        if (
+            operation.rsplit(".", 1)[-1] not in self.operations
+            or client_key is None
+            or not KEY.fullmatch(client_key)
+            or not isinstance(token, dict)
+            or not token.get("id")
+        ):
+            return await self.app(scope, receive, send)
+        body, receive = await _buffered(receive)
+        if receive is None:
+            return None  # the client left before sending its body
+        key_id = hashlib.sha256(str(token["id"]).encode() + b"\n" + client_key).hexdigest()
+        requests = IdempotentRequests(current().session_factory)
+        if time.monotonic() >= self._next_purge:
+            self._next_purge = time.monotonic() + PURGE_EVERY
+            requests.purge_expired()
+        claim = requests.claim(key_id, _fingerprint(scope, body))
+        if claim.outcome == REPLAY:
+            replayed = ((b"idempotent-replayed", b"true"),)
+            return await _answer(send, claim.status, claim.body or b"", claim.content_type, replayed)
+        if claim.outcome == MISMATCH:
+            return await _refuse(send, 422, {HEADER: [REUSED]})
+        if claim.outcome == IN_FLIGHT:
+            return await _refuse(send, 409, IN_PROGRESS)
+        await self._run(scope, receive, send, requests, key_id, claim.claimed_at)
+        return None
+
+    async def _run(self, scope, receive, send, requests, key_id, claimed_at) -> None:
+        held, size, passing, start = [], 0, False, None
+
+        async def hold(message):
+            nonlocal size, passing, start
+            if passing:
+                return await send(message)
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                size += len(message.get("body", b""))
+            held.append(message)
+            if size > MAX_KEPT:
+                # Too large to keep: the key goes back and the answer streams on.
+                passing = True
+                requests.release(key_id, claimed_at)
+                while held:
+                    await send(held.pop(0))
+            return None
+
+        kept = False
+        previous = scope.get("starlette.exception_handlers")
+        try:
+            await self.handled(scope, receive, hold)
+            if not passing and start is not None and _keepable(start["status"]):
+                content_type = dict(start.get("headers", ())).get(b"content-type", b"").decode("latin-1")
+                body = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
+                kept = requests.finish(key_id, claimed_at, start["status"], content_type, body)
+        finally:
+            # Leave the scope as the outer exception middleware set it.
+            if previous is None:
+                scope.pop("starlette.exception_handlers", None)
+            else:
+                scope["starlette.exception_handlers"] = previous
+            if not kept and not passing:
+                requests.release(key_id, claimed_at)
+        for message in held:
+            await send(message)
