@@ -8,8 +8,8 @@ How the pieces fit (see test_contract.py):
   but Schemathesis 4.32 lazy schemas fail under pytest 9.2: they set `Function._nodeid`, gone in 9.2.)
 - Every case is sent to `contract_app`, the app made here on a SQLite file in pytest's tmp dir
   (per xdist worker) or, with PERSONAS_TEST_MARIADB_URL, on a MariaDB database per worker.
-- The API key is generated at import (each process its own) so the schemas' config can carry the
-  `Authorization` header; `contract_app` stores its digest in the database.
+- The API key is generated at import (each process its own) so the schemas' config can carry it for
+  the spec's `bearerAuth` scheme; `contract_app` stores its digest in the database.
 
 Knobs (environment variables):
 - CONTRACT_MAX_EXAMPLES: fuzzed examples per operation and generation mode (default 100).
@@ -33,6 +33,7 @@ from persistence.models import ApiKey, Base
 from persistence.uow import UnitOfWork
 from personas.app import create_app
 from personas.config import Settings
+from tests.offline_dns import OfflineResolver
 
 if os.environ.get("PERSONAS_TEST_IGNORE_PENDING"):
     # While an issue is being built its operations are still listed as pending; this lets its
@@ -45,6 +46,8 @@ STATEFUL_EXAMPLES = int(os.environ.get("CONTRACT_STATEFUL_EXAMPLES", "40"))
 STATEFUL_STEPS = 12
 SEED = int(os.environ.get("CONTRACT_SEED", "20250101"))
 API_KEY = api_keys.generate()
+# Schemathesis calls the app in-process with the test client's Host.
+TEST_HOSTS = (*Settings.allowed_hosts, "testserver")
 
 
 def valid_curps(count: int = 500) -> list[str]:
@@ -85,7 +88,9 @@ def make_config(mode: str) -> SchemathesisConfig:
     """Every default check stays on; only the volume, the seed, the mode, the key and CURPs are set here."""
     data = {
         "seed": SEED,
-        "headers": {"Authorization": f"Bearer {API_KEY}"},
+        # Through the spec's own scheme, so Schemathesis knows the key is ours (its auth checks then probe
+        # without it and with a wrong one) rather than taking any Authorization header for a generated one.
+        "auth": {"openapi": {"bearerAuth": {"bearer": API_KEY}}},
         "generation": {
             "mode": mode,
             "max-examples": MAX_EXAMPLES,
@@ -116,7 +121,9 @@ def implemented(schema):
 def spec_only_app():
     """An app that only serves the spec to Schemathesis at collection time; no request reaches its database."""
     previous = runtime._current
-    app = create_app(Settings(database_url="sqlite://", secret_key="spec-only"), migrate=False)
+    app = create_app(
+        Settings(database_url="sqlite://", secret_key="spec-only", allowed_hosts=TEST_HOSTS), migrate=False
+    )
     runtime.current().close()  # its database is never queried: no relay polling an empty schema
     runtime._current = previous
     return app
@@ -173,8 +180,11 @@ class ContractApp:
 
 @pytest.fixture(scope="session")
 def contract_app(contract_database_url) -> ContractApp:
-    app = create_app(Settings(database_url=contract_database_url, secret_key="contract-secret"))
+    app = create_app(
+        Settings(database_url=contract_database_url, secret_key="contract-secret", allowed_hosts=TEST_HOSTS)
+    )
     state = runtime.current()
+    state.providers["resolver"] = OfflineResolver()  # URLs are checked when saved: no name server is asked
     with UnitOfWork(state.session_factory) as uow:
         uow.api_keys.add(
             ApiKey(name="contract-tests", prefix=api_keys.display_prefix(API_KEY), key_hash=api_keys.digest(API_KEY))

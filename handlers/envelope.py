@@ -1,8 +1,10 @@
 """The response shapes of API-MAP.md: the success envelope and the paginator."""
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import request
+
+from handlers.http_policy import site_url
 
 
 def envelope(result) -> dict:
@@ -15,7 +17,7 @@ def _page_url(page: int, cursor: str | None = None) -> str:
     if cursor is not None:
         args["cursor"] = cursor
     args["page"] = page
-    return f"{request.base_url}?{urlencode(args)}"
+    return f"{site_url()}{urlsplit(request.base_url).path}?{urlencode(args)}"
 
 
 def paginated(page, items: list) -> dict:

@@ -1,6 +1,8 @@
 """Engine and session factory, built from configuration by the caller (never at import time)."""
 
+import contextlib
 import fcntl
+import logging
 import os
 import threading
 
@@ -12,10 +14,42 @@ BEGIN_OPTION = "sqlite_begin"
 """Execution option naming SQLite's BEGIN mode of a transaction: DEFERRED (default) or IMMEDIATE."""
 
 
+PRIVATE = 0o600
+"""Mode of the files beside the database: they hold personal data, for the service's user only."""
+
+
+def _private_file(path: str):
+    """Open for appending, creating it when missing, a file only the owner may read."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE), "a")
+
+
+def _create_private(path: str) -> None:
+    """Create the database file before SQLite does with the umask's mode (it gives its -wal and -shm
+    files the mode of the database). A missing folder is left for SQLite to report."""
+    with contextlib.suppress(FileExistsError, FileNotFoundError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE))
+
+
+def _no_rows(record: logging.LogRecord) -> bool:
+    return record.msg != "Row %r"
+
+
+def _private_params(kwargs: dict) -> dict:
+    # Statement parameters and result rows are personal data (CURPs, phones): kept out of SQL logs, even at
+    # DEBUG, and out of error messages.
+    engine_log = logging.getLogger("sqlalchemy.engine.Engine")
+    if _no_rows not in engine_log.filters:
+        engine_log.addFilter(_no_rows)
+    return {"hide_parameters": True, **kwargs}
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     """An engine tuned for the backend: WAL and a busy timeout on SQLite, pings on MySQL."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **_private_params(kwargs))
+        database = engine.url.database
+        if database and database != ":memory:" and not engine.url.query.get("uri"):
+            _create_private(database)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
@@ -38,7 +72,6 @@ def make_engine(url: str, **kwargs) -> Engine:
         # flock, a forked child, such as RQ's scheduler, does not inherit it).
         writers = {"lock": threading.Lock()}
         os.register_at_fork(after_in_child=lambda: writers.update(lock=threading.Lock()))
-        database = engine.url.database
         lock_path = f"{database}.writer-lock" if database and database != ":memory:" else None
 
         @event.listens_for(engine, "begin")
@@ -48,7 +81,7 @@ def make_engine(url: str, **kwargs) -> Engine:
                 conn.info["holds_writer"] = writer = writers["lock"]
                 writer.acquire()
                 if lock_path:
-                    conn.info["writer_file"] = lock_file = open(lock_path, "a")  # noqa: SIM115 - held until the end
+                    conn.info["writer_file"] = lock_file = _private_file(lock_path)  # held until the end
                     fcntl.lockf(lock_file, fcntl.LOCK_EX)
             try:
                 conn.exec_driver_sql(f"BEGIN {mode}")
@@ -72,8 +105,8 @@ def make_engine(url: str, **kwargs) -> Engine:
         sep = "&" if "?" in url else "?"
         if "charset=" not in url:
             url = f"{url}{sep}charset=utf8mb4"
-        return create_engine(url, pool_pre_ping=True, pool_recycle=3600, **kwargs)
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+        return create_engine(url, pool_pre_ping=True, pool_recycle=3600, **_private_params(kwargs))
+    return create_engine(url, pool_pre_ping=True, **_private_params(kwargs))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -13,6 +13,11 @@ from connexion.resolver import Resolver
 
 from handlers import errors, pending, runtime
 from handlers.guard import Guard
+from handlers.http_policy import HttpPolicy
+from handlers.idempotency import Idempotency
+from handlers.published_spec import PublishedSpec
+from handlers.rate_limits import Limiter, RateLimit
+from handlers.scopes import ScopeCheck
 from handlers.validation import validator_map
 from jobs.queue import build_jobs
 from jobs.relay import RelayLoop
@@ -68,7 +73,8 @@ def create_app(settings: Settings | None = None, migrate: bool = True) -> FlaskA
     runtime.configure(state)
 
     fastpath.apply()
-    app = FlaskApp(__name__, specification_dir=str(SPEC_PATH.parent))
+    # No static folder: Flask would otherwise serve /static/<filename>, a route outside the spec.
+    app = FlaskApp(__name__, specification_dir=str(SPEC_PATH.parent), server_args={"static_folder": None})
     app.add_api(
         SPEC_PATH.name,
         resolver=PendingAwareResolver(),
@@ -80,7 +86,16 @@ def create_app(settings: Settings | None = None, migrate: bool = True) -> FlaskA
     )
     fastpath.install_bridge(app, settings.wsgi_threads)
     errors.register(app)
+    # Outermost: request ids, the Host check, security headers and the access log, errors included.
+    app.add_middleware(HttpPolicy, position=MiddlewarePosition.BEFORE_EXCEPTION, settings=settings)
     app.add_middleware(Guard, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    app.add_middleware(PublishedSpec, position=MiddlewarePosition.BEFORE_SWAGGER)
     # After security, in this order: the key's scope, its rate limit, then Idempotency-Key replays.
+    app.add_middleware(ScopeCheck, position=MiddlewarePosition.BEFORE_VALIDATION)
+    limiter = Limiter(settings.redis_url)
+    app.add_middleware(
+        RateLimit, position=MiddlewarePosition.BEFORE_VALIDATION, limiter=limiter, per_key=settings.rate_limit
+    )
+    app.add_middleware(Idempotency, position=MiddlewarePosition.BEFORE_VALIDATION)
     logging.getLogger("connexion").setLevel(logging.ERROR)
     return app

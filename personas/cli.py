@@ -234,8 +234,10 @@ def import_people(file, batch_size):
             raise click.ClickException(str(failed)) from None
         bar.update(size - bar.pos)
     for row in report["rows"]:
-        if row["status"] == "failed":
-            click.echo(f"row {row['row']}: {row['errors']}", err=True)
+        click.echo(f"row {row['row']}: {row['errors']}", err=True)
+    if report["failed_rows_omitted"]:
+        click.echo(f"... and {report['failed_rows_omitted']} more failed rows", err=True)
+    # Last line, counts only: scripts read it.
     click.echo(f"created {report['created']}, existing {report['existing']}, failed {report['failed']}")
 
 

@@ -1,5 +1,6 @@
 """Configuration from environment variables, read once by the app factory and the CLI."""
 
+import contextlib
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -13,10 +14,18 @@ DEFAULT_RATE_LIMIT = "6000/minute"
 def _local_secret() -> str:
     """A secret kept beside the default SQLite file, so signed links and encrypted data survive restarts."""
     path = Path.cwd() / ".personas-secret"
-    if not path.exists():
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(32))
-    return path.read_text().strip()
+    try:
+        # Created with its final mode in one step, so it is never readable by others, even briefly.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            with contextlib.suppress(OSError):  # someone else's file: left as it is
+                path.chmod(0o600)
+        return path.read_text().strip()
+    secret = secrets.token_urlsafe(32)
+    with os.fdopen(fd, "w") as out:
+        out.write(secret)
+    return secret
 
 
 def _default_database_url() -> str:
@@ -55,8 +64,9 @@ class Settings:
     # Unset, the Host header of a request is trusted only when it is one of allowed_hosts.
     public_url: str | None = None
     allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")
-    # How deep a JSON body may nest (objects and arrays).
-    max_json_depth: int = 32
+    # How deep a JSON body may nest (objects and arrays). MariaDB refuses stored JSON deeper than 32
+    # levels, and history and events keep a body's objects one level or two further in.
+    max_json_depth: int = 30
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Settings":

@@ -5,17 +5,20 @@ sets it). Without it the MariaDB tests are skipped, except under CI=true where t
 """
 
 import os
+import socket
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from domain import api_keys
+from domain.providers.resolver import SystemResolver
 from handlers import runtime
 from persistence.models import ApiKey
 from persistence.uow import UnitOfWork
 from personas.app import create_app
 from personas.config import Settings
+from tests import offline_dns
 
 if os.environ.get("PERSONAS_TEST_IGNORE_PENDING"):
     # While an issue is being built its operations are still listed as pending; this lets its
@@ -23,6 +26,20 @@ if os.environ.get("PERSONAS_TEST_IGNORE_PENDING"):
     import handlers.pending
 
     handlers.pending.PENDING_OPERATIONS = frozenset()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_name_server():
+    """Saved URLs are resolved to be checked: outside a loopback-only namespace, from a table (tests/offline_dns.py)."""
+    if offline_dns.loopback_only():
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SystemResolver, "__call__", offline_dns.offline_call)
+        # Jobs and clients resolve names themselves: they get loopback names and literals only, so no
+        # query ever reaches a name server and no test can connect to the table's public address.
+        patch.setattr(socket, "getaddrinfo", offline_dns.loopback_getaddrinfo)
+        yield
 
 
 def _worker() -> str:
@@ -56,7 +73,13 @@ def database_url(request, tmp_path_factory):
 def app(database_url, tmp_path_factory):
     outbox = str(tmp_path_factory.mktemp("outbox"))
     files = str(tmp_path_factory.mktemp("files"))
-    settings = Settings(database_url=database_url, secret_key="test-secret", local_outbox=outbox, storage_url=files)
+    settings = Settings(
+        database_url=database_url,
+        secret_key="test-secret",
+        local_outbox=outbox,
+        storage_url=files,
+        allowed_hosts=(*Settings.allowed_hosts, "testserver"),  # the test client's Host
+    )
     app = create_app(settings)
     state = runtime.current()
     yield app

@@ -1,1 +1,242 @@
 """API4:2023 Unrestricted Resource Consumption: bodies, headers, nesting, spreadsheets, pages, rate limits."""
+
+
+# --- Rate limits per API key, and on lookups by national id ---
+
+import os  # noqa: E402
+
+import pytest  # noqa: E402
+
+from tests.security.rate_limited_app import rate_limited_app  # noqa: E402
+from tests.support import new_curp  # noqa: E402
+
+
+def _redis_url() -> str:
+    url = os.environ.get("PERSONAS_TEST_REDIS_URL")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PERSONAS_TEST_REDIS_URL is not set: Redis is required under CI=true")
+        pytest.skip("PERSONAS_TEST_REDIS_URL is not set")
+    return url
+
+
+def test_the_request_past_the_keys_limit_is_429_with_retry_after(database_url):
+    with rate_limited_app(database_url, "5/minute") as (client, _key):
+        statuses = [client.get("/people").status_code for _ in range(8)]
+        assert statuses == [200] * 5 + [429] * 3
+        refused = client.get("/people")
+        assert refused.json() == {"success": False, "code": 429, "error": "Too many requests"}
+        assert 1 <= int(refused.headers["Retry-After"]) <= 60
+
+
+def test_one_keys_limit_does_not_touch_another_key(database_url, session_factory):
+    from tests.conftest import Client, make_key
+
+    with rate_limited_app(database_url, "3/minute") as (client, _key):
+        assert [client.get("/people").status_code for _ in range(4)] == [200, 200, 200, 429]
+        from handlers import runtime
+
+        other = Client(client.http, make_key(runtime.current().session_factory, name="other")[0])
+        assert other.get("/people").status_code == 200
+
+
+def test_requests_without_a_valid_key_do_not_spend_a_keys_allowance(database_url):
+    with rate_limited_app(database_url, "2/minute") as (client, _key):
+        for _ in range(5):
+            assert client.http.get("/api/v1/people", headers={"Authorization": "Bearer wrong"}).status_code == 403
+        assert [client.get("/people").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_the_limit_is_shared_through_redis_by_every_process(database_url):
+    redis_url = _redis_url()
+    with rate_limited_app(database_url, "6/minute", redis_url) as (first, key):
+        assert [first.get("/people").status_code for _ in range(4)] == [200] * 4
+        # Another app (as another worker process would be) with its own limiter, on the same Redis.
+        with rate_limited_app(database_url, "6/minute", redis_url, key=key) as (second, _):
+            assert [second.get("/people").status_code for _ in range(3)] == [200, 200, 429]
+    with rate_limited_app(database_url, "6/minute", None) as (alone, _):
+        # Without Redis each process counts for itself.
+        assert alone.get("/people").status_code == 200
+
+
+def test_lookups_by_national_id_have_a_tighter_limit_of_their_own(database_url):
+    with rate_limited_app(database_url, "10000/minute") as (client, _key):
+        statuses = [client.get(f"/people/national-id/{new_curp()}").status_code for _ in range(121)]
+        assert set(statuses[:120]) == {404} and statuses[120] == 429
+        assert client.get("/people").status_code == 200
+
+
+# --- The server layer: request head size, idle connections, slow heads (a real `personas serve`) ---
+
+import time  # noqa: E402
+
+from tests.security.limited_server import LIMITS, closed_by_server, get, limited_server  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def limited(tmp_path_factory):
+    with limited_server(tmp_path_factory.mktemp("limited")) as server:
+        yield server
+
+
+def _status(answer: bytes) -> int:
+    return int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/1.1 ") else 0
+
+
+def test_a_one_megabyte_header_is_refused_at_once_and_the_server_keeps_answering(limited):
+    with limited.connect() as conn:
+        try:
+            answer = limited.exchange(get("/health", b"X-Big: " + b"a" * 1_000_000), conn)
+        except (BrokenPipeError, ConnectionResetError):
+            answer = conn.recv(65536)  # refused and closed while the header was still being sent
+        assert _status(answer) in (400, 431)
+        assert closed_by_server(conn)
+    assert _status(limited.exchange(get("/health"))) == 200
+
+
+def test_headers_just_under_the_limit_are_served(limited):
+    room = int(LIMITS["PERSONAS_MAX_HEADER_BYTES"]) // 2
+    assert _status(limited.exchange(get("/health", b"X-Fill: " + b"a" * room))) == 200
+
+
+def test_an_idle_connection_is_closed_after_the_keep_alive_timeout(limited):
+    # Waits shorter than uvicorn's default of 5 s: the configured 1 s is what closes them.
+    with limited.connect(timeout=4) as conn:
+        assert _status(limited.exchange(get("/health"), conn)) == 200
+        assert closed_by_server(conn)
+    with limited.connect(timeout=4) as never_sends:
+        assert closed_by_server(never_sends)
+
+
+def test_a_client_sending_its_headers_a_byte_at_a_time_is_cut_off(limited):
+    request = get("/health", b"X-Slow: " + b"b" * 200)[:-4]  # never complete: only a bound ends it
+    with limited.connect(timeout=10) as conn:
+        cut = False
+        for byte in request:  # about 25 s at this pace: the head bound (1.5 s) ends it long before
+            try:
+                conn.sendall(bytes([byte]))
+            except (BrokenPipeError, ConnectionResetError):
+                cut = True
+                break
+            time.sleep(0.1)
+        assert cut or closed_by_server(conn)
+    assert _status(limited.exchange(get("/health"))) == 200
+
+
+# --- Input sizes: JSON bodies and their nesting, spreadsheets, pages, import answers ---
+
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from domain import people_import, spreadsheets  # noqa: E402
+from tests import xlsx_bombs  # noqa: E402
+from tests.support import person_body  # noqa: E402
+
+JSON = {"content-type": "application/json"}
+
+
+def nested(levels: int) -> str:
+    """An object `levels` deep: {"a": {"a": ... 1 ...}}."""
+    return '{"a":' * levels + "1" + "}" * levels
+
+
+def test_a_json_body_over_the_size_cap_is_413(api):
+    body = b'{"name": "' + b"x" * 1_100_000 + b'"}'
+    response = api.post("/people", content=body, headers=JSON)
+    assert response.status_code == 413
+    assert response.json()["success"] is False and response.json()["code"] == 413
+
+
+def test_json_nested_past_the_cap_is_400_not_a_crash(api):
+    from handlers import runtime
+
+    for levels in (runtime.current().settings.max_json_depth + 1, 950, 5000):
+        raw = json.dumps(person_body() | {"extra_data": "HOLE"})
+        text = raw.replace('"HOLE"', nested(levels - 1))  # the body itself is the first level
+        response = api.post("/people", content=text, headers=JSON)
+        assert response.status_code == 400, levels
+        assert set(response.json()) == {"success", "code", "error"} and response.json()["code"] == 400
+        listed = api.post("/people", content="[" * levels + "]" * levels, headers=JSON)
+        assert listed.status_code == 400, levels
+
+
+def test_free_form_json_up_to_the_cap_is_still_accepted_and_stored(api):
+    from handlers import runtime
+
+    cap = runtime.current().settings.max_json_depth
+    text = json.dumps(person_body() | {"extra_data": "HOLE"}).replace('"HOLE"', nested(cap - 1))
+    response = api.post("/people", content=text, headers=JSON)
+    assert response.status_code == 201, response.text
+
+
+def test_json_in_a_multipart_field_nested_past_the_cap_is_422(api):
+    person = api.post("/people", json=person_body()).json()["result"]
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    files = {"ine_front": ("f.png", png, "image/png"), "ine_reverse": ("r.png", png, "image/png")}
+    response = api.post(f"/people/{person['id']}/ine", files=files | {"ocr_data_front": (None, nested(2000))})
+    assert response.status_code == 422 and set(response.json()["error"]) == {"ocr_data_front"}
+
+
+def test_an_xlsx_bomb_is_refused_with_the_envelope(api):
+    response = api.post("/people/import", files={"file": ("p.xlsx", xlsx_bombs.shared_strings_bomb(300), "x")})
+    assert response.status_code in (413, 422)
+    assert response.json()["success"] is False and set(response.json()["error"]) == {"file"}
+
+
+READ_A_BOMB = """
+import io, sys
+from tests import xlsx_bombs
+from domain import people_import
+from domain.errors import ValidationFailed
+import openpyxl.reader.excel  # loaded before the baseline: only what reading the file costs is measured
+
+def peak_kb():
+    return int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1])
+
+content = xlsx_bombs.shared_strings_bomb(int(sys.argv[1]))
+before = peak_kb()
+try:
+    list(people_import.read_rows(io.BytesIO(content)))
+    refused = False
+except ValidationFailed:
+    refused = True
+print(refused, peak_kb() - before)
+"""
+
+
+def test_reading_an_xlsx_bomb_is_refused_before_the_readers_memory_grows():
+    root = Path(__file__).resolve().parents[2]
+    for megabytes in (300, 60):  # one part past every size limit; one within them, past the ratio
+        done = subprocess.run(
+            [sys.executable, "-c", READ_A_BOMB, str(megabytes)], cwd=root, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        refused, grown_kb = done.stdout.split()
+        assert refused == "True"
+        assert int(grown_kb) < 4 * 1024  # the unpacked part alone would be `megabytes` MB
+
+
+def test_per_page_over_100_is_400(api):
+    response = api.get("/people?per_page=101")
+    assert response.status_code == 400 and response.json()["code"] == 400
+
+
+def test_the_import_answer_of_a_large_bad_csv_is_small_and_counts_every_row(api):
+    header = "national_id,name,first_lastname,second_lastname,birthdate,gender,nationality_id,state_id\r\n"
+    row = "BAD,N,P,M,1988-02-30,X,0,0\r\n"
+    count = (2 * 1024 * 1024 - len(header)) // len(row)
+    content = (header + row * count).encode()
+    response = api.post("/people/import", files={"file": ("bad.csv", content, "text/csv")})
+    assert response.status_code == 200
+    result = response.json()["result"]
+    assert (result["created"], result["existing"], result["failed"]) == (0, 0, count)
+    assert len(result["rows"]) == people_import.LISTED_FAILURES
+    assert result["failed_rows_omitted"] == count - people_import.LISTED_FAILURES
+    assert len(response.content) < 100 * 1024  # the file is 2 MB; every row echoed made 29 MB
+
+
+def test_the_spreadsheet_limits_leave_room_for_the_100000_row_benchmark():
+    assert spreadsheets.MAX_ROWS >= 2 * 100_001
+    assert spreadsheets.SHEET_BYTES >= 2 * 110 * spreadsheets.MB  # a 100,000-row sheet of inline text
