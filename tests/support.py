@@ -1,5 +1,6 @@
 """Helpers the API tests share: valid, unique CURPs and the seed's sample person."""
 
+import contextlib
 import random
 from datetime import date, timedelta
 
@@ -44,3 +45,15 @@ def new_curp(born: date | None = None, sex: str = "H", state: str = "JC") -> str
 def person_body(**overrides) -> dict:
     body = {"national_id": new_curp(), "name": "Ana", "first_lastname": "López", "second_lastname": "Díaz"}
     return body | overrides
+
+
+@contextlib.contextmanager
+def writing(session_factory):
+    """A session for a test's own read-then-write: it begins IMMEDIATE on SQLite, as the unit of work
+    does, since a deferred transaction that read first fails with "database is locked" when a
+    background writer (the relay) committed meanwhile."""
+    from persistence.db import BEGIN_OPTION
+
+    with session_factory() as session:
+        session.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})
+        yield session

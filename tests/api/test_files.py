@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.support import person_body
+from tests.support import person_body, writing
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + b"\x01" * 64
@@ -313,7 +313,7 @@ def expire(session_factory, tmp_id):
 
     from persistence.models.temporary_files import TemporaryFile
 
-    with session_factory() as session:
+    with writing(session_factory) as session:
         record = session.get(TemporaryFile, tmp_id)
         record.expires_at = datetime.now() - timedelta(hours=25)  # noqa: DTZ005 - naive UTC is what is stored
         key = record.storage_key

@@ -22,7 +22,7 @@ from persistence.repositories.api_keys import active_key
 from persistence.repositories.idempotency import CLAIMED, IN_FLIGHT, IdempotentRequests
 from personas import fastpath
 from tests.conftest import Client, make_key
-from tests.support import person_body
+from tests.support import person_body, writing
 
 REPLAYED = "Idempotent-Replayed"
 IN_PROGRESS = "A request with this Idempotency-Key is in progress"  # the spec's example
@@ -49,7 +49,7 @@ def replayed(response) -> bool:
 
 def store(session_factory, id_, *, status=None, age=timedelta(0), ttl=timedelta(hours=24), request_hash="0" * 64):
     created, body = utcnow() - age, b'{"kept": true}' if status else None
-    with session_factory() as session:
+    with writing(session_factory) as session:
         row = {"id": id_, "request_hash": request_hash, "status": status, "content_type": "application/json"}
         row |= {"body": body, "created_at": created, "expires_at": created + ttl}
         session.execute(insert(IdempotentRequest).values(**row))

@@ -4,7 +4,7 @@ import time
 
 from standardwebhooks.webhooks import Webhook
 
-from tests.support import person_body
+from tests.support import person_body, writing
 
 SLACK = {
     "name": "SlackFailValidations",
@@ -115,7 +115,7 @@ def _point_at(session_factory, channel_id: str, url: str) -> None:
     """Change a channel's URL around the API (as a row restored from a backup or edited by hand would)."""
     from persistence.models.notification_channels import NotificationChannel
 
-    with session_factory() as session:
+    with writing(session_factory) as session:
         channel = session.get(NotificationChannel, channel_id)
         channel.config = {**channel.config, "url": url}
         session.commit()

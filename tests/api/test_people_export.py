@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from domain import people_export
 from persistence.models.people import Person
-from tests.support import new_curp
+from tests.support import new_curp, writing
 
 DAY = "2031-03-14"  # a day no other test creates people on: they are moved there
 
@@ -17,7 +17,7 @@ DAY = "2031-03-14"  # a day no other test creates people on: they are moved ther
 def person_on(api, session_factory, when: datetime, **fields) -> dict:
     body = {"national_id": new_curp(), "name": "Ñandú", "first_lastname": "Pérez", "second_lastname": "Güemes"}
     created = api.post("/people", json=body | fields).json()["result"]
-    with session_factory() as session:
+    with writing(session_factory) as session:
         session.execute(update(Person).where(Person.id == created["id"]).values(created_at=when))
         session.commit()
     return created

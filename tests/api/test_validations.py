@@ -19,7 +19,7 @@ from persistence.models import OutboxEvent
 from personas.app import create_app
 from personas.config import Settings
 from tests.conftest import Client, make_key
-from tests.support import new_curp, person_body
+from tests.support import new_curp, person_body, writing
 
 PEOPLE_OPERATIONS = ("run_person_validations", "run_person_address_validations", "list_person_validation_results")
 OPERATIONS = {"list_validations", "create_validation", "get_validation", "update_validation"}
@@ -281,7 +281,7 @@ def test_address_validations_run_on_address_creation_and_on_request_through_the_
     config = {"url": "https://v.example/check", "target": "address"}
     validation = make_validation(**{"class": "external", "config": config, "execution_type": "auto"})
     # Saving refuses a loopback URL (422); the row is changed around the API to reach the run's guard.
-    with session_factory() as session:
+    with writing(session_factory) as session:
         row = session.get(Validation, validation["id"])
         row.config = {**row.config, "url": "http://127.0.0.1:9/check"}
         session.commit()

@@ -1,14 +1,23 @@
 """API4:2023 Unrestricted Resource Consumption: bodies, headers, nesting, spreadsheets, pages, rate limits."""
 
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from domain import people_import, spreadsheets
+from handlers import runtime
+from tests import xlsx_bombs
+from tests.conftest import Client, make_key
+from tests.security.limited_server import LIMITS, closed_by_server, get, limited_server
+from tests.security.rate_limited_app import rate_limited_app
+from tests.support import new_curp, person_body
 
 # --- Rate limits per API key, and on lookups by national id ---
-
-import os  # noqa: E402
-
-import pytest  # noqa: E402
-
-from tests.security.rate_limited_app import rate_limited_app  # noqa: E402
-from tests.support import new_curp  # noqa: E402
 
 
 def _redis_url() -> str:
@@ -29,13 +38,9 @@ def test_the_request_past_the_keys_limit_is_429_with_retry_after(database_url):
         assert 1 <= int(refused.headers["Retry-After"]) <= 60
 
 
-def test_one_keys_limit_does_not_touch_another_key(database_url, session_factory):
-    from tests.conftest import Client, make_key
-
+def test_one_keys_limit_does_not_touch_another_key(database_url):
     with rate_limited_app(database_url, "3/minute") as (client, _key):
         assert [client.get("/people").status_code for _ in range(4)] == [200, 200, 200, 429]
-        from handlers import runtime
-
         other = Client(client.http, make_key(runtime.current().session_factory, name="other")[0])
         assert other.get("/people").status_code == 200
 
@@ -67,10 +72,6 @@ def test_lookups_by_national_id_have_a_tighter_limit_of_their_own(database_url):
 
 
 # --- The server layer: request head size, idle connections, slow heads (a real `personas serve`) ---
-
-import time  # noqa: E402
-
-from tests.security.limited_server import LIMITS, closed_by_server, get, limited_server  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -125,14 +126,6 @@ def test_a_client_sending_its_headers_a_byte_at_a_time_is_cut_off(limited):
 
 # --- Input sizes: JSON bodies and their nesting, spreadsheets, pages, import answers ---
 
-import json  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from domain import people_import, spreadsheets  # noqa: E402
-from tests import xlsx_bombs  # noqa: E402
-from tests.support import person_body  # noqa: E402
 
 JSON = {"content-type": "application/json"}
 
@@ -188,6 +181,7 @@ def test_an_xlsx_bomb_is_refused_with_the_envelope(api):
 READ_A_BOMB = """
 import io, sys
 from tests import xlsx_bombs
+from tests.conftest import Client, make_key
 from domain import people_import
 from domain.errors import ValidationFailed
 import openpyxl.reader.excel  # loaded before the baseline: only what reading the file costs is measured

@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.support import writing
+
 # Every URL-taking field, written every way an internal target can be spelled. These checks run in a
 # network namespace with only loopback (re-run under `unshare --net` when this process is not in one):
 # were a guard to fail, nothing could leave, name servers included.
@@ -135,7 +137,7 @@ class TestInsideALoopbackOnlyNamespace:
         channel_id = channel.json()["result"]["id"]
         try:
             for url in INTERNAL_URLS:
-                with session_factory() as session:
+                with writing(session_factory) as session:
                     row = session.get(NotificationChannel, channel_id)
                     row.type, row.config, row.secret = "webhook", {"url": url}, webhooks.new_secret()
                     session.commit()

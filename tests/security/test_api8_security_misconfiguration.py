@@ -1,25 +1,25 @@
 """API8:2023 Security Misconfiguration: headers, error bodies, CORS, file modes."""
 
+import contextlib
+import io
+import os
+import stat
+import time
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import text
+
+from handlers import runtime
+from persistence.db import BEGIN_OPTION, make_engine
+from personas import config
+from personas.app import create_app
+from personas.config import Settings
+from tests.conftest import Client, make_key
+from tests.support import person_body
 
 # --- Response headers, error bodies, CORS, the Host header, file modes, the published spec ---
 
-import contextlib  # noqa: E402
-import io  # noqa: E402
-import os  # noqa: E402
-import stat  # noqa: E402
-import time  # noqa: E402
-from urllib.parse import urlsplit  # noqa: E402
-
-import pytest  # noqa: E402
-from sqlalchemy import text  # noqa: E402
-
-from handlers import runtime  # noqa: E402
-from persistence.db import BEGIN_OPTION, make_engine  # noqa: E402
-from personas import config  # noqa: E402
-from personas.app import create_app  # noqa: E402
-from personas.config import Settings  # noqa: E402
-from tests.conftest import Client, make_key  # noqa: E402
-from tests.support import person_body  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

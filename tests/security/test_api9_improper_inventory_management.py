@@ -1,14 +1,14 @@
 """API9:2023 Improper Inventory Management: every route served is in the spec."""
 
+import re
+
+import pytest
+from starlette.routing import Mount, Route
+
+from handlers.guard import METHODS
 
 # --- Routes served against the spec's operations ---
 
-import re  # noqa: E402
-
-import pytest  # noqa: E402
-from starlette.routing import Mount, Route  # noqa: E402
-
-from handlers.guard import METHODS  # noqa: E402
 
 BASE = "/api/v1"
 # Published by Connexion beside the operations (README: "Using it"); anything else is an operation.
