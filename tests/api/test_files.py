@@ -321,13 +321,19 @@ def expire(session_factory, tmp_id):
     return key
 
 
-def test_an_expired_temporary_file_is_refused_and_then_purged(api, person, session_factory):
+def test_an_expired_temporary_file_is_refused_and_then_purged(api, person, session_factory, monkeypatch):
     from handlers.runtime import current
     from jobs.files import purge_expired_temporary_files
     from persistence.models.temporary_files import TemporaryFile
     from persistence.storage import storage_for
 
+    # Every upload queues a purge on the in-process pool: it must have run before the file is expired
+    # below, or it could remove the file while the refusal is being checked.
+    jobs, queued = current().jobs, []
+    monkeypatch.setattr(jobs, "enqueue", lambda name, *args: queued.append(type(jobs).enqueue(jobs, name, *args)))
     tmp = temporary(api)
+    for future in queued:
+        future.result(timeout=30)
     key = expire(session_factory, tmp["id"])
     data = form(model="person", model_id=person["id"], file_tmp_id=tmp["id"])
     assert api.post("/files", files=data).status_code == 422
