@@ -39,7 +39,7 @@ BUSINESS_RULES = (
     re.compile(r" / Unknown (nationality_id|state_id|marital_status_id|people_group_id): "),
     re.compile(r" / The person is not deleted$"),
     re.compile("^" + re.escape(DUPLICATE) + "$"),
-    # person records (issue 3)
+    # person records: unknown references, coordinates, dates, contacts and their codes, CLABE
     re.compile(r" / Unknown person$"),
     re.compile(r" / Unknown (state|person_relation_id): "),
     re.compile(r" / Latitude must be between -90 and 90$"),
@@ -73,11 +73,11 @@ BUSINESS_RULES = (
     re.compile(r"^[a-z_]+(:.*)? — .+ / .+$", re.S),  # a dynamic value breaking its property's rule
     re.compile(r"^No es un campo de esta propiedad / Not a field of this property$"),
     re.compile(r"^No coincide con la propiedad de la ruta / Does not match the property in the path$"),
-    # files (issue 4)
+    # files: the record they belong to, their kind, where they come from
     re.compile(r" / (Unknown model record|Unknown or expired temporary file|Must be a JSON object)$"),
     re.compile(r" / (Must be a JPEG or PNG image|Must be valid JSON|The file is empty)$"),
     re.compile(r" / (Send `file` or `file_tmp_id`|Must be an http or https URL)$"),
-    # validations (issue 5)
+    # validations: their class's config, rules and runs
     re.compile(r" / (Not a field of this class's config|Required field|Must be an absolute http or https URL)$"),
     re.compile(r" / (Must be a non-empty string|Must be a custom catalog id|Must equal the class \(\w+\))$"),
     re.compile(r" / (Must be an object of strings|Must be an object, or a list of field names)$"),
@@ -85,7 +85,7 @@ BUSINESS_RULES = (
     re.compile(r" / (Unknown validation|The validation is not active): "),
     re.compile(r" / The validation does not apply to (person|address): "),
     re.compile(r" / Validation retry not allowed; use force=true$"),
-    # notification channels (issue 5)
+    # notification channels: the config each type takes, and the signing secret
     re.compile(r" / (Not allowed for|Required for) an? (webhook|slack|email) channel: "),
     re.compile(r" / config is required when type changes$"),
     re.compile(r" / Not a valid email address: "),
@@ -95,7 +95,7 @@ BUSINESS_RULES = (
     re.compile(r" / (The URL points to a non-public address|The URL's host name could not be resolved)$"),
     re.compile(r" / Write an IPv4 address in dotted decimal form$"),
     re.compile(r" / Cannot replace framing, routing, content-type or webhook-\* headers, "),
-    # people import and export (issue 4)
+    # people import and export: the file and its rows
     re.compile(r" / Must not be before start_date$"),
     re.compile(r" / Send either `file` or `tmp_file_id`$"),
     re.compile(r" / Not a UTF-8 CSV nor an XLSX file$"),

@@ -23,8 +23,7 @@ from collections import Counter
 
 import pytest
 from schemathesis.config import SchemathesisConfig
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 from stdnum.mx import curp as stdnum_curp
 
 from domain import api_keys
@@ -34,6 +33,7 @@ from persistence.uow import UnitOfWork
 from personas.app import create_app
 from personas.config import Settings
 from tests.offline_dns import OfflineResolver
+from tests.support import fresh_mariadb_database
 
 if os.environ.get("PERSONAS_TEST_IGNORE_PENDING"):
     # While an issue is being built its operations are still listed as pending; this lets its
@@ -139,15 +139,8 @@ def _mariadb_url() -> str:
         if os.environ.get("CI") == "true":
             pytest.fail("PERSONAS_TEST_MARIADB_URL is not set: MariaDB is required under CI=true")
         pytest.skip("PERSONAS_TEST_MARIADB_URL is not set")
-    base = make_url(url)
     # Its own database per xdist worker, apart from the ones tests/ uses.
-    name = f"{base.database}_contract_{_worker()}"
-    engine = create_engine(base.set(database=""))
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
-        conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
-    engine.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
+    return fresh_mariadb_database(url, f"contract_{_worker()}")
 
 
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)])

@@ -107,11 +107,6 @@ def masked_view(view: dict) -> dict:
     return out
 
 
-def event_payload(view: dict) -> dict:
-    """The API view as events carry it: account and CLABE masked too."""
-    return masked_view(view)
-
-
 def check(values: dict, required: tuple[str, ...] = ()) -> None:
     # The spec's patterns catch these over HTTP; other callers (promoting a temporary person) do not pass it.
     errors = {field: [MISSING] for field in required if values.get(field) is None}
@@ -142,7 +137,7 @@ def create_bank_data(uow, records, data: dict, present: Callable[[object], dict]
     check(data, required=("bank", "account", "clabe"))
     record = records.new(**data, validated_at=_now())
     uow.flush()
-    data_updated(uow, RESOURCE, record, event_payload(present(record)))
+    data_updated(uow, RESOURCE, record, masked_view(present(record)))
     return record
 
 
@@ -158,10 +153,10 @@ def update_bank_data(uow, records, record_id: str, changes: dict, present: Calla
     check(changes)
     if "clabe" in changes and changes["clabe"] != record.clabe:
         changes = changes | {"validated_at": _now()}
-    return apply_changes(uow, RESOURCE, record, changes, lambda r: event_payload(present(r)))
+    return apply_changes(uow, RESOURCE, record, changes, lambda r: masked_view(present(r)))
 
 
 def delete_bank_data(uow, records, record_id: str, present: Callable[[object], dict]) -> None:
     """A real delete, kept in history (masked); fires `updated_data_to_person` with the last state."""
     record = get_bank_data(uow, records, record_id)
-    delete_record(uow, records, RESOURCE, record, event_payload(present(record)))
+    delete_record(uow, records, RESOURCE, record, masked_view(present(record)))

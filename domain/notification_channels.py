@@ -120,7 +120,7 @@ def _apply_config(channel, config: dict) -> str | None:
 def create_channel(uow, model, data: dict, urls=None):
     """A new channel and, for a webhook, the secret to show once; `urls` as in `check_config`."""
     events = _check_events(data["events"])
-    # Checked before the first write: resolving the URL's host must not hold a transaction open.
+    # Checked before the first write, so a refused config leaves nothing behind to roll back.
     config = check_config(data["type"], data["config"], urls)
     channel = uow.records(model).new(
         name=data["name"], type=data["type"], active=data["active"], events=events, config={}

@@ -7,7 +7,7 @@ from datetime import timedelta
 from domain import notification_channels as channels
 from domain.records import get_record
 from handlers.envelope import envelope, paginated
-from handlers.outbound_urls import url_policy
+from handlers.outbound_urls import config_urls, url_policy
 from handlers.runtime import current, unit_of_work
 from handlers.schemas.notification_channels import channel_in, channel_out, delivery_out
 from persistence.models.base import utcnow
@@ -25,8 +25,9 @@ def list_notification_channels(page=1, per_page=20, cursor=None):
 
 def create_notification_channel(body):
     data = channel_in.load(body)
+    urls = url_policy(*config_urls(data))
     with unit_of_work() as uow:
-        channel, secret = channels.create_channel(uow, NotificationChannel, data, url_policy())
+        channel, secret = channels.create_channel(uow, NotificationChannel, data, urls)
         result = channel_out.dump(channels.view(channel, secret))
         uow.commit()
     return envelope(result), 201
@@ -40,8 +41,9 @@ def get_notification_channel(id):
 
 def update_notification_channel(id, body):
     changes = channel_in.load(body)
+    urls = url_policy(*config_urls(changes))
     with unit_of_work() as uow:
-        channel, secret = channels.update_channel(uow, NotificationChannel, id, changes, url_policy())
+        channel, secret = channels.update_channel(uow, NotificationChannel, id, changes, urls)
         result = channel_out.dump(channels.view(channel, secret))
         uow.commit()
     return envelope(result)

@@ -3,7 +3,7 @@
 from domain import validations
 from domain.validations import validation_view
 from handlers.envelope import envelope, paginated
-from handlers.outbound_urls import url_policy
+from handlers.outbound_urls import config_urls, url_policy
 from handlers.runtime import unit_of_work
 from handlers.schemas.validations import validation_create, validation_update
 
@@ -16,8 +16,9 @@ def list_validations(page=1, per_page=20, cursor=None):
 
 def create_validation(body):
     data = validation_create.load(body)
+    urls = url_policy(*config_urls(data))
     with unit_of_work() as uow:
-        validation = validations.create_validation(uow, data, url_policy())
+        validation = validations.create_validation(uow, data, urls)
         uow.commit()
         return envelope(validation_view(validation)), 201
 
@@ -29,7 +30,8 @@ def get_validation(id):
 
 def update_validation(id, body):
     changes = validation_update.load(body)
+    urls = url_policy(*config_urls(changes))
     with unit_of_work() as uow:
-        validation = validations.update_validation(uow, id, changes, url_policy())
+        validation = validations.update_validation(uow, id, changes, urls)
         uow.commit()
         return envelope(validation_view(validation))

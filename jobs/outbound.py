@@ -22,7 +22,6 @@ import contextlib
 import http.client
 import json
 import socket
-import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -30,6 +29,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from domain import url_guard
+from domain.providers.http import pinned_connection
 from domain.url_guard import Address, Allowlist, is_public  # noqa: F401 - part of this module's interface
 
 TIMEOUT = 5.0
@@ -68,27 +68,6 @@ def check_url(url: str, allowlist: Iterable[str] = (), resolver: Callable = sock
     except url_guard.UrlRefused as refused:
         raise OutboundRefused(str(refused)) from None
     return target.scheme, target.host, target.port, target.path, addresses[0]
-
-
-def _connection(scheme: str, host: str, port: int, address: Address, timeout: float):
-    """A connection whose socket goes to `address` while Host, SNI and the certificate check use `host`."""
-    if scheme == "https":
-        conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=ssl.create_default_context())
-    else:
-        conn = http.client.HTTPConnection(host, port, timeout=timeout)
-    conn._create_connection = lambda _addr, timeout=timeout, source_address=None: socket.create_connection(
-        (str(address), port), timeout, source_address
-    )
-    return conn
-
-
-def _abort(conn, expired: threading.Event) -> None:
-    """A one-shot watchdog's action (jobs.validations times its calls with a Timer and this)."""
-    expired.set()
-    sock = conn.sock
-    if sock is not None:
-        with contextlib.suppress(OSError):  # already closed: nothing left to stop
-            sock.shutdown(socket.SHUT_RDWR)
 
 
 class _Watchdog:
@@ -201,7 +180,7 @@ class Session:
                     raise
                 # The server closed the idle connection: once more on a new one (the same webhook-id,
                 # so a receiver that did get the first copy can drop it).
-        conn = _connection(scheme, host, port, address, self.timeout)
+        conn = pinned_connection(scheme, host, port, address, self.timeout)
         return self._exchange(key, conn, method, path, body, sent, sink)
 
     def _exchange(self, key, conn, method, path, body, headers, sink) -> Response:

@@ -19,6 +19,7 @@ import uuid
 from domain import validation_checks as checks
 from domain import validations
 from domain.media import StoredFiles
+from domain.providers.http import abort, pinned_connection
 from domain.providers.identity import build_identity_provider
 from jobs import outbound
 from persistence.models.media import Media
@@ -52,9 +53,9 @@ def call(method, url, headers, body, upload, allowlist=(), timeout=outbound.TIME
         data, sent["Content-Type"] = _multipart(body, upload)
     elif method != "GET":
         data, sent["Content-Type"] = json.dumps(body, ensure_ascii=False, default=str).encode(), "application/json"
-    conn = outbound._connection(scheme, host, port, address, timeout)
+    conn = pinned_connection(scheme, host, port, address, timeout)
     expired, started = threading.Event(), time.monotonic()
-    watchdog = threading.Timer(timeout, outbound._abort, (conn, expired))
+    watchdog = threading.Timer(timeout, abort, (conn, expired))
     try:
         conn.connect()
         watchdog.interval = max(0.0, timeout - (time.monotonic() - started))

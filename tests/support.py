@@ -57,3 +57,19 @@ def writing(session_factory):
     with session_factory() as session:
         session.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})
         yield session
+
+
+def fresh_mariadb_database(url: str, suffix: str) -> str:
+    """The URL of an empty database named after `url`'s and `suffix` on that server, dropped first if it
+    was left by an earlier run."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{suffix}"
+    engine = create_engine(base.set(database=""))
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+        conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)

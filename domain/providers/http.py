@@ -24,12 +24,27 @@ class CallFailed(Exception):
     """Refused by the guard, unreachable, too slow, or too large; the message names no address."""
 
 
-def _shutdown(conn, expired: threading.Event) -> None:
+def abort(conn, expired: threading.Event) -> None:
+    """A watchdog's action: mark the call expired and shut its socket, which ends any wait on it."""
     expired.set()
     sock = conn.sock
     if sock is not None:
         with contextlib.suppress(OSError):  # already closed: nothing left to stop
             sock.shutdown(socket.SHUT_RDWR)
+
+
+def pinned_connection(scheme: str, host: str, port: int, address, timeout: float):
+    """A connection whose socket goes to `address` (when given) while Host, SNI and the certificate
+    check use `host`: what was checked is what is connected to."""
+    if scheme == "https":
+        conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=ssl.create_default_context())
+    else:
+        conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    if address is not None:
+        conn._create_connection = lambda _addr, timeout=timeout, source_address=None: socket.create_connection(
+            (str(address), port), timeout, source_address
+        )
+    return conn
 
 
 def _connection(url: str, timeout: float, policy):
@@ -45,16 +60,9 @@ def _connection(url: str, timeout: float, policy):
         raise CallFailed(f"refused: {refused}") from None
     except ValueError:
         raise CallFailed("the URL is not valid") from None
-    if scheme == "https":
-        conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=ssl.create_default_context())
-    elif scheme == "http":
-        conn = http.client.HTTPConnection(host, port, timeout=timeout)
-    else:
+    if scheme not in ("http", "https"):
         raise CallFailed("only http and https URLs may be called")
-    if pinned is not None:
-        conn._create_connection = lambda _addr, timeout=timeout, source_address=None: socket.create_connection(
-            (pinned, port), timeout, source_address
-        )
+    conn = pinned_connection(scheme, host, port, pinned, timeout)
     return conn, (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
@@ -62,7 +70,7 @@ def call(method: str, url: str, body: bytes | None, headers: dict, timeout: floa
     """(status, body) of one call; CallFailed when refused, failed, slower than `timeout` or over `max_bytes`."""
     conn, path = _connection(url, timeout, policy)
     expired = threading.Event()
-    watchdog = threading.Timer(timeout, _shutdown, (conn, expired))
+    watchdog = threading.Timer(timeout, abort, (conn, expired))
     watchdog.daemon = True
     watchdog.start()
     try:

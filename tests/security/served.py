@@ -16,8 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from tests.support import fresh_mariadb_database
 
 PERSONAS = [sys.executable, "-m", "personas.cli"]
 
@@ -45,14 +44,7 @@ def database_urls(tmp_path: Path) -> list[str]:
     urls = [f"sqlite:///{tmp_path / 'served.sqlite3'}"]
     mariadb = os.environ.get("PERSONAS_TEST_MARIADB_URL")
     if mariadb:
-        base = make_url(mariadb)
-        name = f"{base.database}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_served"
-        engine = create_engine(base.set(database=""))
-        with engine.begin() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
-            conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
-        engine.dispose()
-        urls.append(base.set(database=name).render_as_string(hide_password=False))
+        urls.append(fresh_mariadb_database(mariadb, f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_served"))
     return urls
 
 

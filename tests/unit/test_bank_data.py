@@ -72,7 +72,7 @@ def test_the_event_payload_masks_account_and_clabe_wherever_they_appear():
         "card_number": "****3456",
         "metadata": bank_data.describe_clabe(CLABE),
     }
-    payload = bank_data.event_payload(view)
+    payload = bank_data.masked_view(view)
     assert (payload["account"], payload["clabe"]) == ("*******7777", "**************7771")
     assert (payload["metadata"]["clabe"], payload["metadata"]["account"]) == ("**************7771", "*******7777")
     assert view["clabe"] == CLABE and view["metadata"]["clabe"] == CLABE  # the API view itself is untouched
