@@ -16,7 +16,7 @@ import pytest
 from domain.contact_codes import EXHAUSTED, EXPIRED, NO_CODE, USED, WRONG
 from domain.contact_data import INVALID_PHONE, KEEPS_PERSON, RECENT_CODES
 from domain.records import UNKNOWN_PERSON
-from tests.support import person_body
+from tests.support import person_body, writing
 
 _rng = random.Random()
 
@@ -94,7 +94,7 @@ def age_codes(session_factory, contact_id: str, by: timedelta = timedelta(hours=
     """Move the contact's codes back in time, as if they had been sent `by` earlier."""
     from persistence.models.contact_codes import ContactCode
 
-    with session_factory() as s:
+    with writing(session_factory) as s:
         for issued in s.query(ContactCode).filter_by(contact_data_id=contact_id):
             issued.created_at -= by
             issued.expires_at -= by
