@@ -20,7 +20,7 @@ from jobs.runner import JobContext
 from personas.app import create_app
 from personas.config import Settings
 from tests.conftest import Client, make_key
-from tests.support import new_curp
+from tests.support import fresh_mariadb_database, new_curp
 
 ALLOW = ("127.0.0.1",)
 
@@ -75,12 +75,20 @@ def receiver():
 
 
 @pytest.fixture(scope="module")
-def allowlisted(database_url):
-    """An app on the session's database whose outgoing calls may reach 127.0.0.1; yields (client, runtime)."""
+def allowlisted(database_url, tmp_path_factory):
+    """An app whose outgoing calls may reach 127.0.0.1; yields (client, runtime).
+
+    It has a database of its own: on the session's, its job runner would first relay every event the
+    other tests left pending, and the retry these tests wait for would queue behind them.
+    """
     previous = runtime._current
+    if database_url.startswith("sqlite"):
+        own_url = f"sqlite:///{tmp_path_factory.mktemp('callbacks') / 'personas.sqlite3'}"
+    else:
+        own_url = fresh_mariadb_database(database_url, "callbacks")
     app = create_app(
         Settings(
-            database_url=database_url, secret_key="test-secret", outbound_allowlist=ALLOW, allowed_hosts=("testserver",)
+            database_url=own_url, secret_key="test-secret", outbound_allowlist=ALLOW, allowed_hosts=("testserver",)
         )
     )
     state = runtime.current()
