@@ -5,12 +5,14 @@ import logging
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionResponse
 from marshmallow import ValidationError as SchemaError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
 from domain.errors import Forbidden, NotFound, RateLimited, ValidationFailed
 from domain.providers.messaging import DeliveryFailed
 from persistence.repositories.paging import InvalidCursor
+from persistence.retry import CommitOutcomeUnknown, is_conflict, is_unavailable
 
 log = logging.getLogger("personas.errors")
 
@@ -105,6 +107,18 @@ def _invalid_cursor(_request, exc: InvalidCursor):
     return error_response(400, InvalidCursor.MESSAGE)
 
 
+UNAVAILABLE = "La base de datos no está disponible por ahora; reintente / The database is unavailable for now; retry"
+
+
+def _database(request, exc: Exception):
+    # A node down or a failover under way, or a conflict that outlived its retries: nothing was left
+    # half-done, and the same request can be sent again.
+    if is_unavailable(exc) or is_conflict(exc):
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        return error_response(503, UNAVAILABLE, {"Retry-After": "1"})
+    return _unexpected(request, exc)
+
+
 def _unexpected(request, exc: Exception):
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, MESSAGES[500])
@@ -121,4 +135,6 @@ def register(app) -> None:
     app.add_error_handler(MultiPartException, _multipart)
     app.add_error_handler(DeliveryFailed, _delivery_failed)
     app.add_error_handler(InvalidCursor, _invalid_cursor)
+    app.add_error_handler(DBAPIError, _database)
+    app.add_error_handler(CommitOutcomeUnknown, _database)
     app.add_error_handler(Exception, _unexpected)

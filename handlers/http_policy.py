@@ -15,6 +15,7 @@ import orjson
 from connexion.middleware.abstract import SpecMiddleware
 from flask import request
 
+from handlers.metrics import UNMATCHED, HttpMetrics
 from handlers.runtime import current
 
 access_log = logging.getLogger("personas.access")
@@ -62,10 +63,15 @@ class HttpPolicy(SpecMiddleware):
         self.allowed = frozenset(settings.allowed_hosts)
         self.public = urlsplit(settings.public_url) if settings.public_url else None
         self.templates: dict[str, str] = {}
+        self.metrics = HttpMetrics()
+        self.published: tuple[str, ...] = ()  # the spec and docs Connexion publishes beside the operations
+        self.docs = "/docs"
         keep_request_data_out_of_logs()
 
     def add_api(self, specification, base_path=None, **_kwargs) -> None:
         base = (base_path if base_path is not None else specification.base_path) or ""
+        self.published += (base.rstrip("/") + "/openapi.json", base.rstrip("/") + "/openapi.yaml")
+        self.docs = base.rstrip("/") + "/docs"
         for path, item in specification.get("paths", {}).items():
             for operation in item.values():
                 if isinstance(operation, dict) and "operationId" in operation:
@@ -78,6 +84,17 @@ class HttpPolicy(SpecMiddleware):
         # Fixed publication paths carry no values; any other unmatched path might (an id, a CURP).
         path = scope.get("path", "")
         return path if PUBLIC_PATHS.search(path) else "-"
+
+    def _metric_route(self, scope) -> str:
+        # A label value is a series for ever: only the spec's templates and a few fixed paths, never a
+        # raw path (ids, CURPs, or any string a client makes up).
+        operation = scope["extensions"]["connexion_routing"].get("operation_id")
+        if operation:
+            return self.templates.get(operation.rsplit(".", 1)[-1], UNMATCHED)
+        path = scope.get("path", "")
+        if path in self.published:
+            return path
+        return self.docs if path == self.docs or path.startswith(self.docs + "/") else UNMATCHED
 
     def _trusted_host(self, scope) -> bool:
         for name, value in scope["headers"]:
@@ -124,13 +141,15 @@ class HttpPolicy(SpecMiddleware):
                 return await send({"type": "http.response.body", "body": body})
             return await self.app(scope, receive, send_with_headers)
         finally:
+            elapsed = time.perf_counter() - started
+            self.metrics.observe(scope["method"], self._metric_route(scope), status[0], elapsed)
             key = context.get("token_info")
             access_log.info(
                 "%s %s %s %.1fms key=%s rid=%s",
                 scope["method"],
                 self._route(scope),
                 status[0],
-                (time.perf_counter() - started) * 1000,
+                elapsed * 1000,
                 key.get("id", "-") if isinstance(key, dict) else "-",
                 request_id.decode(),
             )

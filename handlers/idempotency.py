@@ -25,6 +25,7 @@ from connexion.middleware.abstract import SpecMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
 
 from handlers import errors
+from handlers.metrics import IDEMPOTENCY_REPLAYS
 from handlers.runtime import current
 from persistence.repositories.idempotency import IN_FLIGHT, MISMATCH, REPLAY, IdempotentRequests
 
@@ -146,6 +147,7 @@ class Idempotency(SpecMiddleware):
             requests.purge_expired()
         claim = requests.claim(key_id, _fingerprint(scope, body))
         if claim.outcome == REPLAY:
+            IDEMPOTENCY_REPLAYS.inc()
             replayed = ((b"idempotent-replayed", b"true"),)
             return await _answer(send, claim.status, claim.body or b"", claim.content_type, replayed)
         if claim.outcome == MISMATCH:

@@ -15,16 +15,19 @@ import time
 
 from connexion.middleware.abstract import SpecMiddleware
 from limits import parse
-from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.storage import MemoryStorage, RedisSentinelStorage, RedisStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from domain.errors import RateLimited
+from handlers.metrics import RATE_LIMIT_REFUSALS
 from handlers.scopes import declared, operation_of, token_info_of
+from persistence.redis_connections import limits_storage_uri
 
 log = logging.getLogger("personas.rate_limits")
 
 # Lookups by national id answer whether a CURP is registered: a scan of CURPs would repeat them.
 GROUP_LIMITS = {"national_id_lookup": "120/minute"}
+PER_KEY = "per_key"  # the refusals counter's group for PERSONAS_RATE_LIMIT
 
 
 @functools.lru_cache(maxsize=16)
@@ -38,7 +41,9 @@ class Limiter:
     def __init__(self, redis_url: str | None):
         if redis_url:
             # limits names its asyncio backends by scheme; redis-py is already a dependency.
-            storage = RedisStorage(f"async+{redis_url}", implementation="redispy", key_prefix="personas-limits")
+            uri, options = limits_storage_uri(redis_url)
+            kind = RedisSentinelStorage if options else RedisStorage
+            storage = kind(uri, implementation="redispy", key_prefix="personas-limits", **options)
         else:
             storage = MemoryStorage()
         self.strategy = SlidingWindowCounterRateLimiter(storage)
@@ -64,9 +69,18 @@ class RateLimit(SpecMiddleware):
         self.limiter = limiter
         self.per_key = per_key
         self.groups: dict[str, str] = {}
+        for group in (PER_KEY, *GROUP_LIMITS):
+            RATE_LIMIT_REFUSALS.labels(group)  # shown at 0 from the start, so rates work before a first refusal
 
     def add_api(self, specification, **_kwargs) -> None:
         self.groups.update(declared(specification, "x-rate-limit"))
+
+    async def _hit(self, group: str, limit: str, *identifiers: str) -> None:
+        try:
+            await self.limiter.hit(limit, *identifiers)
+        except RateLimited:
+            RATE_LIMIT_REFUSALS.labels(group).inc()
+            raise
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and self.limiter is not None:
@@ -74,8 +88,8 @@ class RateLimit(SpecMiddleware):
             if info is not None:
                 key_id = str(info.get("id"))
                 if self.per_key:
-                    await self.limiter.hit(self.per_key, "key", key_id)
+                    await self._hit(PER_KEY, self.per_key, "key", key_id)
                 group = self.groups.get(operation_of(scope))
                 if group:
-                    await self.limiter.hit(GROUP_LIMITS[group], group, key_id)
+                    await self._hit(group, GROUP_LIMITS[group], group, key_id)
         await self.app(scope, receive, send)

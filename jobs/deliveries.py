@@ -25,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import lazyload
 
 from domain import webhooks
-from jobs import senders
+from jobs import metrics, senders
 from jobs.queue import tuning
 from jobs.relay import lease_seconds, writer
 from persistence import crypto
@@ -35,7 +35,7 @@ from persistence.models.notification_channels import NotificationChannel
 
 log = logging.getLogger("personas.jobs.deliveries")
 
-INACTIVE = senders.Outcome(False, None, "channel is inactive")
+INACTIVE = senders.Outcome(False, None, "channel is inactive", refused=True)
 RECORD_TRIES = 3
 
 
@@ -156,6 +156,14 @@ def _record(ctx, lease: str, outcomes: dict, unsent: list[str]) -> dict[str, str
     return statuses
 
 
+def _metric_outcome(outcome: senders.Outcome, status: str) -> str:
+    if status == "delivered":
+        return metrics.DELIVERED
+    if outcome.refused:
+        return metrics.REFUSED
+    return metrics.GAVE_UP if status == "failed" else metrics.FAILED
+
+
 def deliver_many(ctx, delivery_ids: list[str], lease: str) -> dict[str, str]:
     """Send a leased batch once; returns the new status of each delivery this job recorded."""
     if not crypto.is_configured():
@@ -176,12 +184,16 @@ def deliver_many(ctx, delivery_ids: list[str], lease: str) -> dict[str, str]:
                 outcomes[delivery_id] = (outcome, False)
     for attempt in range(RECORD_TRIES):
         try:
-            return _record(ctx, lease, outcomes, unsent)
+            statuses = _record(ctx, lease, outcomes, unsent)
         except OperationalError as exc:  # a deadlock or a busy database: the sends are done, record again
             if attempt == RECORD_TRIES - 1:
                 raise  # RQ retries the job: the batch is sent again, with the same webhook-ids
             log.info("recording a batch failed (%s); trying again", exc.orig)
             time.sleep(0.05 * (attempt + 1))
+            continue
+        # Counted once recorded, and only what this job recorded (a delivery re-leased meanwhile is not).
+        metrics.count_deliveries(_metric_outcome(outcomes[i][0], status) for i, status in statuses.items())
+        return statuses
     return {}
 
 

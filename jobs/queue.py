@@ -12,12 +12,14 @@ import os
 import time
 
 from jobs.runner import InProcessJobs, JobContext, resolve
+from persistence.redis_connections import redis_from_url
 
 log = logging.getLogger("personas.jobs.queue")
 
 QUEUE = "personas"
 RETRY_INTERVALS = [5, 30, 120, 600]
 JOB_TIMEOUT = 120
+MAINTENANCE_INTERVAL = 10
 
 _context: JobContext | None = None
 
@@ -56,10 +58,9 @@ class RqJobs:
     kind = "rq"
 
     def __init__(self, redis_url: str):
-        from redis import Redis
         from rq import Queue
 
-        self.redis = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+        self.redis = redis_from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
         self.queue = Queue(QUEUE, connection=self.redis)
 
     def enqueue(self, name: str, *args):
@@ -103,7 +104,6 @@ def build_jobs(context: JobContext):
 
 def run_worker(settings, burst: bool = False, name: str | None = None) -> None:
     """A worker process: the outbox relay in a thread, and an RQ worker (with its scheduler) in front."""
-    from redis import Redis
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
     from rq import Queue, SimpleWorker
@@ -116,11 +116,15 @@ def run_worker(settings, burst: bool = False, name: str | None = None) -> None:
     interval = tuning(settings, "relay_interval", 1.0)
     loop = relay.RelayLoop(_context, jobs.enqueue, interval, enqueue_many=jobs.enqueue_many, backlog=jobs.backlog)
     loop.start()
-    redis = Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=10, health_check_interval=5)
+    redis = redis_from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=10, health_check_interval=5)
     while True:
         try:
-            # SimpleWorker runs jobs in this process: no fork per job, and the engine stays ours.
-            worker = SimpleWorker([Queue(QUEUE, connection=redis)], connection=redis, name=name)
+            # SimpleWorker runs jobs in this process: no fork per job, and the engine stays ours. Its
+            # maintenance, which restarts a scheduler that died (as it does when the Redis primary is lost
+            # and Sentinel elects another), runs every few seconds instead of every ten minutes.
+            worker = SimpleWorker(
+                [Queue(QUEUE, connection=redis)], connection=redis, name=name, maintenance_interval=MAINTENANCE_INTERVAL
+            )
             worker.max_connection_wait_time = 2.0  # back within seconds once Redis is
             # RQ handles SIGTERM/SIGINT itself (finishes the job in hand, then returns).
             worker.work(with_scheduler=True, burst=burst, logging_level="WARNING")

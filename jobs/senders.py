@@ -22,6 +22,7 @@ class Outcome:
     status_code: int | None = None
     error: str | None = None
     retry_after: str | None = None
+    refused: bool = False  # nothing was sent: this service refused the address (or the channel)
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def _post(url: str, doc, settings, headers: dict | None = None, http: outbound.S
         else:
             response = http.post_json(url, doc, headers)
     except outbound.OutboundRefused as refused:
-        return Outcome(False, None, f"refused: {refused}")
+        return Outcome(False, None, f"refused: {refused}", refused=True)
     except outbound.OutboundFailed as failed:
         return Outcome(False, None, str(failed))
     if 200 <= response.status < 300:

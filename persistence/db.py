@@ -5,9 +5,10 @@ import fcntl
 import logging
 import os
 import threading
+import time
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 BEGIN_OPTION = "sqlite_begin"
@@ -102,12 +103,133 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         return engine
     if url.startswith("mysql"):
-        sep = "&" if "?" in url else "?"
-        if "charset=" not in url:
-            url = f"{url}{sep}charset=utf8mb4"
-        return create_engine(url, pool_pre_ping=True, pool_recycle=3600, **_private_params(kwargs))
+        return _mysql_engine(url, **kwargs)
     return create_engine(url, pool_pre_ping=True, **_private_params(kwargs))
 
 
+# Answers of a server that cannot serve this connection any more (a Galera node that left the primary
+# component, a server shutting down): the connection is dropped from the pool like a lost one, so the
+# next checkout connects again, to a node that can serve.
+NOT_READY = frozenset({1047, 1053})
+
+
+def _mysql_engine(url: str, **kwargs) -> Engine:
+    """MySQL or MariaDB, on one server or on the first of several that can serve (a Galera cluster)."""
+    base, hosts = split_hosts(url)
+    sync_wait = int(base.query.get("wsrep_sync_wait", "1"))
+    base = base.difference_update_query(["wsrep_sync_wait"])
+    if "charset" not in base.query:
+        base = base.update_query_dict({"charset": "utf8mb4"})
+    if "connect_timeout" not in base.query:
+        base = base.update_query_dict({"connect_timeout": "3"})  # a dead node is passed over within seconds
+    nodes = NodeList(base, hosts, sync_wait)
+    engine = create_engine(
+        base, creator=nodes.connect, pool_pre_ping=True, pool_recycle=3600, **_private_params(kwargs)
+    )
+    nodes.dialect = engine.dialect
+
+    @event.listens_for(engine, "handle_error")
+    def _not_ready_is_a_disconnect(context):
+        orig = context.original_exception
+        if getattr(orig, "args", None) and orig.args[0] in NOT_READY:
+            context.is_disconnect = True
+
+    return engine
+
+
+def split_hosts(url: str) -> tuple[URL, list[tuple[str, int | None]]]:
+    """`url` with its first host, and every host of `mysql+pymysql://user:pw@h1:p1,h2:p2/db` in order."""
+    scheme, sep, rest = url.partition("://")
+    netloc, slash, tail = rest.partition("/")
+    auth, at, hostlist = netloc.rpartition("@")
+    hosts = []
+    for item in hostlist.split(","):
+        item = item.strip()
+        if item.startswith("["):  # [::1]:3306
+            host, _, port = item[1:].partition("]")
+            port = port.lstrip(":")
+        else:
+            host, _, port = item.partition(":")
+        hosts.append((host, int(port) if port else None))
+    first = f"{scheme}{sep}{auth}{at}{hostlist.split(',')[0].strip()}{slash}{tail}"
+    return make_url(first), hosts
+
+
+class NodeList:
+    """The engine's `creator`: connects to the first listed node that answers and can serve.
+
+    Nodes are tried in the order given (the first is the preferred one), except that a node that just
+    failed is tried last for a few seconds. On a Galera node, a connection is only handed out when the node
+    is part of the primary component (`wsrep_ready`), and it reads its own and others' committed writes
+    (`wsrep_sync_wait`, 1 unless the URL's `wsrep_sync_wait` says otherwise): a client that wrote through
+    one process and reads through another, on another node, sees its write.
+    """
+
+    SHUNNED_FOR = 5.0
+
+    def __init__(self, base: URL, hosts: list[tuple[str, int | None]], sync_wait: int):
+        self.base = base
+        self.hosts = hosts
+        self.sync_wait = sync_wait
+        self.dialect = None
+        self._failed_at: dict[int, float] = {}
+
+    def _order(self) -> list[int]:
+        now = time.monotonic()
+        fresh = [i for i in range(len(self.hosts)) if now - self._failed_at.get(i, -1e9) > self.SHUNNED_FOR]
+        return fresh + [i for i in range(len(self.hosts)) if i not in fresh]
+
+    def connect(self):
+        dbapi = self.dialect.loaded_dbapi
+        last = None
+        for i in self._order():
+            host, port = self.hosts[i]
+            cargs, cparams = self.dialect.create_connect_args(self.base.set(host=host, port=port))
+            try:
+                conn = dbapi.connect(*cargs, **cparams)
+            except dbapi.Error as exc:
+                self._failed_at[i], last = time.monotonic(), exc
+                continue
+            try:
+                if self._ready(conn):
+                    self._failed_at.pop(i, None)
+                    return conn
+                last = dbapi.OperationalError(1047, f"node {host}:{port} is not part of the primary component")
+            except dbapi.Error as exc:
+                last = exc
+            self._failed_at[i] = time.monotonic()
+            with contextlib.suppress(Exception):
+                conn.close()
+        raise last
+
+    def _ready(self, conn) -> bool:
+        with conn.cursor() as cur:
+            try:
+                cur.execute("SELECT @@wsrep_on")
+            except self.dialect.loaded_dbapi.Error as exc:
+                if exc.args and exc.args[0] == 1193:  # unknown variable: MySQL proper, no Galera
+                    return True
+                raise
+            if not cur.fetchone()[0]:
+                return True
+            cur.execute("SHOW GLOBAL STATUS LIKE 'wsrep_ready'")
+            row = cur.fetchone()
+            if not row or str(row[1]).upper() != "ON":
+                return False
+            cur.execute("SET SESSION wsrep_sync_wait = %s", (self.sync_wait,))
+        return True
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    factory = sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    event.listen(factory, "after_flush", _remember_an_insert)
+    return factory
+
+
+def _remember_an_insert(session: Session, _context) -> None:
+    # One row this transaction inserts: when the connection is lost during COMMIT, looking it up on another
+    # connection tells whether the transaction is in (persistence.uow). `new` still lists the flushed rows here.
+    if "first_insert" not in session.info:
+        for obj in session.new:
+            session.info["first_insert"] = obj
+            break

@@ -1,5 +1,9 @@
 """Unit of work: one session and one transaction per request or job, committed once."""
 
+import logging
+
+from sqlalchemy import inspect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from persistence.db import BEGIN_OPTION
@@ -9,6 +13,9 @@ from persistence.repositories.events import EventRecorder
 from persistence.repositories.people import PeopleRepository
 from persistence.repositories.people_groups import PeopleGroupRepository
 from persistence.repositories.records import RecordRepository
+from persistence.retry import CommitOutcomeUnknown, note_commit
+
+log = logging.getLogger("personas.uow")
 
 
 class UnitOfWork:
@@ -59,4 +66,28 @@ class UnitOfWork:
         self.session.flush()
 
     def commit(self) -> None:
-        self.session.commit()
+        self.session.flush()
+        inserted = self.session.info.pop("first_insert", None)
+        identity = inspect(inserted).identity if inserted is not None else None
+        probe = (type(inserted), identity) if identity is not None else None
+        try:
+            self.session.commit()
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise  # refused (a Galera certification conflict, say): nothing was committed
+            if probe is None:
+                raise CommitOutcomeUnknown("the connection was lost during COMMIT") from exc
+            if not self._committed(*probe):
+                raise  # not in: the transaction can be run again
+            # In, though its answer was lost: the session rolled its own state back, so the objects it
+            # holds are read again from the database (through another connection) when used.
+            log.warning("COMMIT's answer was lost with its connection; the transaction is in")
+        note_commit()
+
+    def _committed(self, model, identity) -> bool:
+        """Whether the row of `model` with primary key `identity` exists, asked on a new connection."""
+        try:
+            with self._factory() as session:
+                return session.get(model, identity) is not None
+        except DBAPIError as exc:
+            raise CommitOutcomeUnknown("the connection was lost during COMMIT") from exc

@@ -25,6 +25,7 @@ from jobs.runner import JobContext
 from persistence import crypto, history
 from persistence.db import make_engine, make_session_factory
 from persistence.migrate import upgrade
+from persistence.retry import retrying
 from personas import fastpath
 from personas.config import SPEC_PATH, Settings
 from personas.providers import build_providers
@@ -52,7 +53,8 @@ class PendingAwareResolver(Resolver):
     def resolve_function_from_operation_id(self, operation_id):
         if operation_id.rsplit(".", 1)[-1] in pending.PENDING_OPERATIONS:
             raise ResolverError(f"{operation_id} is not implemented yet")
-        return super().resolve_function_from_operation_id(operation_id)
+        # Each operation is one transaction: after a conflict or a lost connection it is run again, whole.
+        return retrying(super().resolve_function_from_operation_id(operation_id))
 
 
 def create_app(settings: Settings | None = None, migrate: bool = True) -> FlaskApp:

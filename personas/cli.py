@@ -13,6 +13,7 @@ from persistence.migrate import upgrade
 from persistence.models import ApiKey, Base
 from persistence.models.base import utcnow
 from persistence.uow import UnitOfWork
+from personas import telemetry
 from personas.config import Settings
 
 
@@ -44,6 +45,8 @@ def serve(host, port, workers):
     os.environ.setdefault("PERSONAS_SECRET_KEY", settings.secret_key)
     if host.lower() not in settings.allowed_hosts:
         os.environ["PERSONAS_ALLOWED_HOSTS"] = ",".join((*settings.allowed_hosts, host.lower()))
+    # Every worker writes its metrics where the one that answers a scrape reads them all.
+    telemetry.on_exit(telemetry.prepare(serving=True))
     click.echo(f"personas: serving on http://{host}:{port}/api/v1 (docs: /api/v1/docs), database {_safe(settings)}")
     uvicorn.run(
         "personas.asgi:create",
@@ -183,6 +186,8 @@ def worker(burst, name):
     """Run background jobs from Redis (PERSONAS_REDIS_URL) and relay the outbox of events."""
     import logging
 
+    telemetry.prepare(serving=False)  # before anything imports prometheus_client (jobs.metrics)
+    telemetry.mark_dead_at_exit()
     from jobs.queue import run_worker
 
     settings = Settings.from_env()

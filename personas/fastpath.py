@@ -118,6 +118,8 @@ THREADED_OPERATIONS = frozenset(
         "face_match_person",  # face provider over HTTP
         "create_person_signer",  # e-signature provider over HTTP
         "list_person_signature_documents",
+        "get_health_ready",  # waits up to 2 s for a database or a Redis that does not answer
+        "get_metrics",  # reads the database and Redis at scrape time
     }
 )
 INLINE_BODY_LIMIT = 256 * 1024

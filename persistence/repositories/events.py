@@ -1,4 +1,8 @@
-"""Writes events into the outbox within the caller's transaction."""
+"""Writes events into the outbox within the caller's transaction, and reads how far the relay is behind."""
+
+from datetime import datetime
+
+from sqlalchemy import func, select
 
 from persistence.models.events import OutboxEvent
 
@@ -9,3 +13,14 @@ class EventRecorder:
 
     def record(self, name: str, resource_name: str, resource_id: str, payload: dict) -> None:
         self.session.add(OutboxEvent(name=name, resource_name=resource_name, resource_id=resource_id, payload=payload))
+
+
+def outbox_backlog(session) -> tuple[int, datetime | None]:
+    """Events the relay has not dispatched yet, and the earliest time one of them became due.
+
+    Both read only the (state, available_at) index: cheap enough for every metrics scrape.
+    """
+    count, oldest = session.execute(
+        select(func.count(), func.min(OutboxEvent.available_at)).where(OutboxEvent.state == "pending")
+    ).one()
+    return count, oldest

@@ -40,8 +40,8 @@ def test_keys_are_stored_only_as_digests(session_factory):
         assert record.key_hash == api_keys.digest(key) and key not in (record.key_hash, record.prefix)
 
 
-def test_health_needs_no_key_and_reports_the_database(http):
-    response = http.get("/api/v1/health")
+def test_readiness_needs_no_key_and_reports_the_database(http):
+    response = http.get("/api/v1/health/ready")
     assert response.status_code == 200
     assert response.json()["result"] == {"status": "ok", "database": "ok", "queue": "in-process"}
 

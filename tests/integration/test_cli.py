@@ -106,7 +106,9 @@ def test_serve_with_no_configuration_uses_sqlite_in_the_current_folder(tmp_path)
                 time.sleep(0.2)
         else:
             pytest.fail("the server did not answer")
-        assert status == 200 and health["result"]["database"] == "ok"
+        assert status == 200 and health["result"] == {"status": "ok"}
+        status, ready = _request(f"{base}/health/ready")
+        assert status == 200 and ready["result"]["database"] == "ok"
         assert (Path(tmp_path) / "personas.sqlite3").exists()
         assert _request(f"{base}/people")[0] == 403
         status, created = _request(f"{base}/people", "POST", SEED_PERSON, key)

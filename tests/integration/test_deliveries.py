@@ -261,3 +261,41 @@ def test_an_email_to_an_unreachable_server_is_retried(ctx):
     assert run_until(ctx, lambda: (first(ctx, channel_id, "attempts") or 0) >= 1)
     [delivery] = deliveries(ctx, channel_id)
     assert delivery.status == "pending" and "unreachable" in delivery.last_error
+
+
+def test_every_recorded_attempt_is_counted_by_outcome_for_the_metrics(ctx):
+    from prometheus_client import REGISTRY
+
+    def counts():
+        names = ("delivered", "failed", "gave_up", "refused")
+        return {o: REGISTRY.get_sample_value("personas_deliveries_total", {"outcome": o}) for o in names}
+
+    def leased():
+        jobs = []
+        relay.tick(ctx, None, lambda name, calls: jobs.extend(calls))
+        [(ids, lease)] = jobs
+        return ids, lease
+
+    ctx.settings.delivery_retry_scale = 1  # the failed one waits 5 s: no later pass here leases it again
+    before = counts()
+    with Receiver([(200, {}, 0), (500, {}, 0), (200, {}, 0), (500, {}, 0)]) as receiver:
+        channel(ctx, "webhook", {"url": receiver.url})
+        for n in range(3):
+            event(ctx, payload=PERSON | {"name": f"P{n}"})
+        deliver_many(ctx, *leased())  # 200, 500 (retried later), 200
+        last_try, _ = channel(ctx, "webhook", {"url": receiver.url}, events=("person_restore",))
+        event(ctx, name="person_restore")
+        ids, lease = leased()
+        with ctx.session_factory() as session:
+            session.query(Delivery).filter_by(channel_id=last_try).update({"attempts": webhooks.MAX_ATTEMPTS - 1})
+            session.commit()
+        assert deliver_many(ctx, ids, lease) == {ids[0]: "failed"}  # its last attempt: 500
+    switched_off, _ = channel(ctx, "webhook", {"url": "http://127.0.0.1:9/"}, events=("person_fail_validation",))
+    event(ctx, name="person_fail_validation")
+    ids, lease = leased()
+    with ctx.session_factory() as session:
+        session.get(NotificationChannel, switched_off).active = False  # between the fan-out and the send
+        session.commit()
+    deliver_many(ctx, ids, lease)
+    after = counts()
+    assert {o: after[o] - before[o] for o in after} == {"delivered": 2, "failed": 1, "gave_up": 1, "refused": 1}

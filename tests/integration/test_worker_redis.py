@@ -238,3 +238,37 @@ def test_a_worker_killed_mid_delivery_does_not_lose_it(setup):
     assert [r["headers"]["webhook-id"] for r in receiver.requests] == [event_id] * 2
     assert recovery < LEASE + 8
     print(f"killed worker: delivery completed {recovery:.1f} s after SIGKILL (lease {LEASE} s)")
+
+
+def _scrape(base, key) -> dict[tuple[str, frozenset], float]:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    request = urllib.request.Request(f"{base}/metrics", headers={"Authorization": f"Bearer {key}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        text = response.read().decode()
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def test_the_serve_counts_the_deliveries_of_a_worker_sharing_its_metrics_directory(setup, tmp_path):
+    setup.env["PERSONAS_METRICS_DIR"] = str(tmp_path / "metrics")  # the worker and the serve alike
+    delivered = ("personas_deliveries_total", frozenset({("outcome", "delivered")}))
+    with Receiver() as receiver:
+        webhook(setup, receiver.url)
+        server, base, key = _api(setup, tmp_path)
+        try:
+            setup.start_worker()
+            assert _create_person(base, key) == 201
+            receiver.wait_for(1, timeout=15)
+            deadline = time.monotonic() + 10
+            while (found := _scrape(base, key)).get(delivered, 0) < 1 and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            server.terminate()
+            server.wait(10)
+    assert found[delivered] == 1  # counted by the worker process, served by the API's
+    assert ("personas_rq_queue_depth", frozenset()) in found
+    assert found[("personas_outbox_backlog", frozenset())] == 0

