@@ -17,6 +17,7 @@ look-up and the short requests themselves do (personas.fastpath).
 """
 
 import hashlib
+import logging
 import re
 import time
 
@@ -28,6 +29,9 @@ from handlers import errors
 from handlers.metrics import IDEMPOTENCY_REPLAYS
 from handlers.runtime import current
 from persistence.repositories.idempotency import IN_FLIGHT, MISMATCH, REPLAY, IdempotentRequests
+from persistence.retry import is_conflict, is_unavailable
+
+log = logging.getLogger("personas.idempotency")
 
 HEADER = "Idempotency-Key"
 KEY = re.compile(rb"[\x21-\x7e]{1,255}")
@@ -172,7 +176,7 @@ class Idempotency(SpecMiddleware):
             if size > MAX_KEPT:
                 # Too large to keep: the key goes back and the answer streams on.
                 passing = True
-                requests.release(key_id, claimed_at)
+                _release(requests, key_id, claimed_at)
                 while held:
                     await send(held.pop(0))
             return None
@@ -184,7 +188,7 @@ class Idempotency(SpecMiddleware):
             if not passing and start is not None and _keepable(start["status"]):
                 content_type = dict(start.get("headers", ())).get(b"content-type", b"").decode("latin-1")
                 body = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
-                kept = requests.finish(key_id, claimed_at, start["status"], content_type, body)
+                kept = _finish(requests, key_id, claimed_at, start["status"], content_type, body)
         finally:
             # Leave the scope as the outer exception middleware set it.
             if previous is None:
@@ -192,6 +196,29 @@ class Idempotency(SpecMiddleware):
             else:
                 scope["starlette.exception_handlers"] = previous
             if not kept and not passing:
-                requests.release(key_id, claimed_at)
+                _release(requests, key_id, claimed_at)
         for message in held:
             await send(message)
+
+
+def _finish(requests, key_id, claimed_at, status, content_type, body) -> bool:
+    """Keep the answer; True also when the database could not take it. The request's own transaction is
+    committed by then: giving the key back would let a retry do it a second time, and turning the answer
+    into an error would hide that it was done. The key then stays claimed until its lease runs out."""
+    try:
+        return requests.finish(key_id, claimed_at, status, content_type, body)
+    except Exception as exc:
+        if not (is_unavailable(exc) or is_conflict(exc)):
+            raise
+        log.warning("Idempotency-Key answer not kept (database unavailable): the key stays claimed")
+        return True
+
+
+def _release(requests, key_id, claimed_at) -> None:
+    try:
+        requests.release(key_id, claimed_at)
+    except Exception as exc:
+        if not (is_unavailable(exc) or is_conflict(exc)):
+            raise
+        # The answer (an error) still goes out; a retry meets 409 until the claim's lease runs out.
+        log.warning("Idempotency-Key not given back (database unavailable): it stays claimed")

@@ -7,6 +7,8 @@ builds the worker process's JobContext once. Jobs that raise are retried by RQ o
 jobs.relay), so a lost Redis job or a killed worker never loses a delivery.
 """
 
+import contextlib
+import itertools
 import logging
 import os
 import time
@@ -117,13 +119,20 @@ def run_worker(settings, burst: bool = False, name: str | None = None) -> None:
     loop = relay.RelayLoop(_context, jobs.enqueue, interval, enqueue_many=jobs.enqueue_many, backlog=jobs.backlog)
     loop.start()
     redis = redis_from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=10, health_check_interval=5)
-    while True:
+    for attempt in itertools.count():
+        # A worker that lost Redis comes back under a new name: its old registration may still be there
+        # (replicated to the primary Sentinel elected), and RQ refuses a second worker of the same name.
+        worker_name = name if attempt == 0 or name is None else f"{name}.{attempt}"
+        worker = None
         try:
             # SimpleWorker runs jobs in this process: no fork per job, and the engine stays ours. Its
             # maintenance, which restarts a scheduler that died (as it does when the Redis primary is lost
             # and Sentinel elects another), runs every few seconds instead of every ten minutes.
             worker = SimpleWorker(
-                [Queue(QUEUE, connection=redis)], connection=redis, name=name, maintenance_interval=MAINTENANCE_INTERVAL
+                [Queue(QUEUE, connection=redis)],
+                connection=redis,
+                name=worker_name,
+                maintenance_interval=MAINTENANCE_INTERVAL,
             )
             worker.max_connection_wait_time = 2.0  # back within seconds once Redis is
             # RQ handles SIGTERM/SIGINT itself (finishes the job in hand, then returns).
@@ -131,5 +140,8 @@ def run_worker(settings, burst: bool = False, name: str | None = None) -> None:
             break
         except (RedisConnectionError, RedisTimeoutError) as exc:
             log.warning("redis unreachable (%s); the relay keeps the outbox; retrying in 1 s", exc)
+            if worker is not None and worker.scheduler is not None:
+                with contextlib.suppress(Exception):  # its forked scheduler would outlive it otherwise
+                    worker.stop_scheduler()
             time.sleep(1.0)
     loop.stop()

@@ -137,6 +137,15 @@ def _mysql_engine(url: str, **kwargs) -> Engine:
     return engine
 
 
+def safe_url(url: str) -> str:
+    """`url` without its password, for logs; every host of a list is kept."""
+    scheme, sep, rest = url.partition("://")
+    netloc, slash, tail = rest.partition("/")
+    auth, at, hosts = netloc.rpartition("@")
+    user = auth.partition(":")[0]
+    return f"{scheme}{sep}{user + ':***' if auth else ''}{at}{hosts}{slash}{tail.partition('?')[0]}"
+
+
 def split_hosts(url: str) -> tuple[URL, list[tuple[str, int | None]]]:
     """`url` with its first host, and every host of `mysql+pymysql://user:pw@h1:p1,h2:p2/db` in order."""
     scheme, sep, rest = url.partition("://")

@@ -82,9 +82,9 @@ def _log_config(access: bool) -> dict:
 
 def _safe(settings: Settings) -> str:
     """The database URL without its password, for logs."""
-    from sqlalchemy.engine import make_url
+    from persistence.db import safe_url
 
-    return make_url(settings.database_url).render_as_string(hide_password=True)
+    return safe_url(settings.database_url)
 
 
 @main.group()
@@ -201,12 +201,9 @@ def worker(burst, name):
 
 
 def _safe_redis(url: str) -> str:
-    from sqlalchemy.engine import make_url
+    from persistence.db import safe_url
 
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - only for a log line
-        return "redis"
+    return safe_url(url)
 
 
 @main.command("import")

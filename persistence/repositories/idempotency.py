@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from persistence.db import BEGIN_OPTION
 from persistence.models.base import utcnow
 from persistence.models.idempotency import IdempotentRequest
+from persistence.retry import retrying
 
 _T = IdempotentRequest.__table__
 # MySQL/MariaDB: deadlock and lock wait timeout, which concurrent inserts of one key may meet.
@@ -96,7 +97,11 @@ class IdempotentRequests:
         return Claim(CLAIMED, claimed_at=now) if taken else None
 
     def finish(self, key_id: str, claimed_at: datetime, status: int, content_type: str | None, body: bytes) -> bool:
-        """Keep the answer of a claimed run; False when the claim was lost meanwhile."""
+        """Keep the answer of a claimed run; False when the claim was lost meanwhile. Run again after a
+        conflict or a lost connection (the UPDATE is conditional, so twice is the same as once)."""
+        return retrying(self._finish)(key_id, claimed_at, status, content_type, body)
+
+    def _finish(self, key_id: str, claimed_at: datetime, status: int, content_type: str | None, body: bytes) -> bool:
         with self._writing() as conn:
             return bool(
                 conn.execute(
@@ -107,7 +112,10 @@ class IdempotentRequests:
             )
 
     def release(self, key_id: str, claimed_at: datetime) -> None:
-        """Give the key back, so that a retry runs the request again."""
+        """Give the key back, so that a retry runs the request again (run again like `finish`)."""
+        retrying(self._release)(key_id, claimed_at)
+
+    def _release(self, key_id: str, claimed_at: datetime) -> None:
         with self._writing() as conn:
             conn.execute(delete(_T).where(_T.c.id == key_id, _T.c.created_at == claimed_at, _T.c.status.is_(None)))
 

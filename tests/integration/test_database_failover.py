@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
 from handlers import runtime
-from persistence.db import make_engine, split_hosts
+from persistence.db import make_engine, safe_url, split_hosts
 from persistence.models import Person
 from persistence.retry import CommitOutcomeUnknown, can_run_again, retrying
 from personas.app import create_app
@@ -113,6 +113,10 @@ def test_a_url_names_several_hosts():
     base, hosts = split_hosts("mysql+pymysql://u:p%40ss@db1:3306,db2,[::1]:3307/personas?charset=utf8mb4")
     assert hosts == [("db1", 3306), ("db2", None), ("::1", 3307)]
     assert (base.host, base.port, base.database, base.password) == ("db1", 3306, "personas", "p@ss")
+    # What the commands print: every host, no password.
+    assert safe_url("mysql+pymysql://u:p%40ss@db1:3306,db2/personas?charset=utf8mb4") == (
+        "mysql+pymysql://u:***@db1:3306,db2/personas"
+    )
 
 
 def test_the_engine_passes_over_a_host_that_does_not_answer(mariadb_url):
@@ -268,3 +272,25 @@ def test_commit_outcome_unknown_is_a_503(mariadb_url):
     from persistence.retry import is_unavailable
 
     assert is_unavailable(CommitOutcomeUnknown("lost")) and not can_run_again(CommitOutcomeUnknown("lost"))
+
+
+def test_an_answer_the_database_cannot_keep_still_goes_out_and_the_key_stays_claimed(mariadb_url, monkeypatch):
+    """The person is committed when the Idempotency-Key's answer is stored; if that store fails (its node
+    died), the client still gets its 201, and a retry with the key is not run a second time."""
+    from persistence.repositories.idempotency import IdempotentRequests
+
+    def lost(*_args, **_kwargs):
+        raise OperationalError(
+            "UPDATE", {}, pymysql.err.OperationalError(2013, "Lost connection"), connection_invalidated=True
+        )
+
+    with app_on(mariadb_url) as (api, state):
+        monkeypatch.setattr(IdempotentRequests, "_finish", lost)
+        body = person_body()
+        headers = {"Idempotency-Key": f"failover-{body['national_id']}"}
+        first = api.post("/people", json=body, headers=headers)
+        assert first.status_code == 201, first.text
+        monkeypatch.undo()
+        again = api.post("/people", json=body, headers=headers)
+        assert again.status_code == 409, again.text  # claimed until its lease ends: never made twice
+        assert _count(state, body["national_id"]) == 1
