@@ -62,26 +62,40 @@ class CuttingProxy:
             except OSError:
                 return
             server = socket.create_connection(self.target)
-            threading.Thread(target=self._pipe, args=(client, server, True), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(server, client, False), daemon=True).start()
+            link = {"swallow": False}  # this connection's server answer that the client must not get
+            threading.Thread(target=self._to_server, args=(client, server, link), daemon=True).start()
+            threading.Thread(target=self._to_client, args=(server, client, link), daemon=True).start()
 
-    def _pipe(self, src, dst, from_client):
-        try:
-            while data := src.recv(65536):
-                if from_client and COMMIT in data and self.cut:
+    def _to_server(self, client, server, link):
+        with self._closing(client, server):
+            while data := client.recv(65536):
+                if COMMIT in data and self.cut:
                     mode, self.cut = self.cut, None
                     self.cuts += 1
-                    if mode == "after":
-                        dst.sendall(data)
-                        dst.recv(65536)  # the server's answer to COMMIT, which the client never gets
-                    for s in (src, dst):
-                        s.shutdown(socket.SHUT_RDWR)
+                    if mode == "before":
+                        return
+                    # `after`: the server gets COMMIT; the other direction drops its answer and cuts.
+                    link["swallow"] = True
+                server.sendall(data)
+
+    def _to_client(self, server, client, link):
+        with self._closing(server, client):
+            while data := server.recv(65536):
+                if link["swallow"]:
                     return
-                dst.sendall(data)
+                client.sendall(data)
+
+    @staticmethod
+    @contextmanager
+    def _closing(*sockets):
+        try:
+            yield
         except OSError:
             pass
         finally:
-            for s in (src, dst):
+            for s in sockets:
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
                 with contextlib.suppress(OSError):
                     s.close()
 
@@ -250,7 +264,9 @@ def test_a_connection_lost_at_commit_gives_one_person(mariadb_url, cut, caplog):
     proxy = CuttingProxy((real.host, real.port))
     caplog.set_level("INFO")
     try:
-        with app_on(real.set(port=proxy.port).render_as_string(hide_password=False)) as (api, state):
+        # A read timeout, so that a fault of the proxy fails the test instead of hanging the run.
+        proxied = real.set(port=proxy.port).update_query_dict({"read_timeout": "20"})
+        with app_on(proxied.render_as_string(hide_password=False)) as (api, state):
             body = person_body()
             proxy.cut = cut
             created = api.post("/people", json=body)
