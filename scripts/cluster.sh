@@ -74,8 +74,9 @@ STOP_TIMEOUT=${CLUSTER_STOP_TIMEOUT:-30}
 PORT_LOCK=/run/lock/personas-cluster-ports.lock
 PORT_REGISTRY=/run/lock/personas-cluster-ports.dirs
 
-log() { printf 'cluster.sh: %s\n' "$*" >&2; }
-die() { printf 'cluster.sh: error: %s\n' "$*" >&2; exit 1; }
+SCRIPT=cluster.sh
+# shellcheck source=scripts/lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
     cat >&2 <<'EOF'
@@ -91,35 +92,11 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------------
-# small helpers (same as scripts/mariadb.sh and scripts/redis.sh)
-
-find_bin() { # first of the names that is on PATH
-    local n
-    for n in "$@"; do
-        if command -v "$n" >/dev/null 2>&1; then command -v "$n"; return 0; fi
-    done
-    return 1
-}
-
-abs_dir() { # make DIR, print its absolute physical path
-    mkdir -p -- "$1" || die "cannot create directory $1"
-    (cd -- "$1" && pwd -P)
-}
+# small helpers (and those of scripts/lib.sh)
 
 existing_dir() { # absolute physical path of an existing DIR, or fail
     [[ -d $1 ]] || return 1
     (cd -- "$1" && pwd -P)
-}
-
-port_in_use() { # something accepts connections on 127.0.0.1:$1
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-pid_alive() { # running, and not a zombie waiting to be reaped
-    [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null || return 1
-    local st
-    st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
-    [[ ${st%% *} != Z ]]
 }
 
 wait_gone() { # wait (bounded) until none of the pids is alive; SIGKILL after STOP_TIMEOUT
@@ -169,50 +146,8 @@ missing_packages() { # Debian packages needed for what is missing
 }
 
 ensure_installed() {
-    local pkgs
-    pkgs=$(missing_packages)
-    [[ -z $pkgs ]] && return 0
-    command -v apt-get >/dev/null 2>&1 || die "missing ($pkgs) and apt-get is not available"
-    [[ $(id -u) == 0 ]] || die "missing ($pkgs) and installing needs root"
-    log "missing: installing $pkgs with apt-get (takes a while)"
-    local made_policy=0 t0=$SECONDS
-    # One install at a time, so that parallel runs of this and the sibling scripts
-    # neither fight over dpkg's lock nor remove each other's policy-rc.d.
-    exec 9>/run/lock/personas-apt-install.lock || exec 9>/tmp/personas-apt-install.lock
-    flock -w 900 9 || die "waited 15 min for another install to finish"
-    pkgs=$(missing_packages)
-    if [[ -z $pkgs ]]; then
-        log "installed meanwhile by another process"
-        exec 9>&-
-        return 0
-    fi
-    # Keep Debian's own mariadb/redis services from being started by the install.
-    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-        chmod 755 /usr/sbin/policy-rc.d
-        made_policy=1
-        trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-    fi
-    local apt_opts=(-o DPkg::Lock::Timeout=600 -o Dpkg::Use-Pty=0)
-    apt-get "${apt_opts[@]}" update -qq >&2 || log "warning: apt-get update failed; trying the install anyway"
-    # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends \
-        $pkgs >&2 || die "apt-get install $pkgs failed"
-    if [[ $made_policy == 1 ]]; then rm -f /usr/sbin/policy-rc.d; trap - EXIT; fi
-    exec 9>&-
-    # Should a package have started its own server anyway, stop it.
-    local p svc
-    for p in /run/mysqld/mysqld.pid:mariadb /run/redis/redis-server.pid:redis-server \
-        /run/sentinel/redis-sentinel.pid:redis-sentinel; do
-        svc=${p##*:}; p=${p%:*}
-        if [[ -s $p ]] && pid_alive "$(cat "$p")"; then
-            log "stopping the system $svc service the install started"
-            invoke-rc.d "$svc" stop >&2 2>&1 || service "$svc" stop >&2 2>&1 || kill "$(cat "$p")" 2>/dev/null || true
-        fi
-    done
-    pkgs=$(missing_packages)
-    [[ -z $pkgs ]] || die "still missing after the install: $pkgs"
-    log "installed in $((SECONDS - t0)) s"
+    apt_install missing_packages \
+        "/run/mysqld/mysqld.pid:mariadb /run/redis/redis-server.pid:redis-server /run/sentinel/redis-sentinel.pid:redis-sentinel"
 }
 
 # ---------------------------------------------------------------------------------------------------

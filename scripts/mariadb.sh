@@ -20,8 +20,9 @@ DB_PASS=personas
 START_TIMEOUT=${MARIADB_START_TIMEOUT:-60}
 STOP_TIMEOUT=${MARIADB_STOP_TIMEOUT:-30}
 
-log() { printf 'mariadb.sh: %s\n' "$*" >&2; }
-die() { printf 'mariadb.sh: error: %s\n' "$*" >&2; exit 1; }
+SCRIPT=mariadb.sh
+# shellcheck source=scripts/lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
     cat >&2 <<'EOF'
@@ -29,30 +30,6 @@ usage: mariadb.sh start DIR PORT   start (or reuse) a server with its files in D
        mariadb.sh stop DIR         stop the server started with DIR
 EOF
     exit 2
-}
-
-find_bin() { # first of the names that is on PATH
-    local n
-    for n in "$@"; do
-        if command -v "$n" >/dev/null 2>&1; then command -v "$n"; return 0; fi
-    done
-    return 1
-}
-
-abs_dir() { # make DIR, print its absolute physical path
-    mkdir -p -- "$1" || die "cannot create directory $1"
-    (cd -- "$1" && pwd -P)
-}
-
-port_in_use() { # something accepts connections on 127.0.0.1:$1
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-pid_alive() { # running, and not a zombie waiting to be reaped
-    [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null || return 1
-    local st
-    st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
-    [[ ${st%% *} != Z ]]
 }
 
 # pids of mariadbd processes started with DIR's config file
@@ -66,42 +43,10 @@ server_pids() {
     done
 }
 
+mariadb_missing() { find_bin mariadbd mysqld >/dev/null || echo mariadb-server mariadb-client; }
+
 install_mariadb() {
-    command -v apt-get >/dev/null 2>&1 || die "mariadbd is not installed and apt-get is not available"
-    [[ $(id -u) == 0 ]] || die "mariadbd is not installed and installing it needs root"
-    log "mariadbd not found: installing mariadb-server with apt-get (takes a while)"
-    local made_policy=0 t0=$SECONDS
-    # One install at a time, so that parallel runs of this and the sibling script
-    # neither fight over dpkg's lock nor remove each other's policy-rc.d.
-    exec 9>/run/lock/personas-apt-install.lock || exec 9>/tmp/personas-apt-install.lock
-    flock -w 900 9 || die "waited 15 min for another install to finish"
-    if find_bin mariadbd mysqld >/dev/null; then
-        log "installed meanwhile by another process"
-        exec 9>&-
-        return 0
-    fi
-    # Keep Debian's own mariadb service (port 3306) from being started by the install.
-    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-        chmod 755 /usr/sbin/policy-rc.d
-        made_policy=1
-        trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-    fi
-    local apt_opts=(-o DPkg::Lock::Timeout=600 -o Dpkg::Use-Pty=0)
-    apt-get "${apt_opts[@]}" update -qq >&2 || log "warning: apt-get update failed; trying the install anyway"
-    DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends \
-        mariadb-server mariadb-client >&2 || die "apt-get install mariadb-server failed"
-    if [[ $made_policy == 1 ]]; then rm -f /usr/sbin/policy-rc.d; trap - EXIT; fi
-    exec 9>&-
-    # Should the package have started its own server anyway, stop it.
-    local p
-    for p in /run/mysqld/mysqld.pid /var/run/mysqld/mysqld.pid; do
-        if [[ -s $p ]] && pid_alive "$(cat "$p")"; then
-            log "stopping the system mariadb service the install started"
-            invoke-rc.d mariadb stop >&2 2>&1 || service mariadb stop >&2 2>&1 || kill "$(cat "$p")" 2>/dev/null || true
-        fi
-    done
-    log "installed mariadb-server in $((SECONDS - t0)) s"
+    apt_install mariadb_missing "/run/mysqld/mysqld.pid:mariadb /var/run/mysqld/mysqld.pid:mariadb"
 }
 
 write_config() {

@@ -16,8 +16,9 @@ export LC_ALL=C
 START_TIMEOUT=${REDIS_START_TIMEOUT:-30}
 STOP_TIMEOUT=${REDIS_STOP_TIMEOUT:-30}
 
-log() { printf 'redis.sh: %s\n' "$*" >&2; }
-die() { printf 'redis.sh: error: %s\n' "$*" >&2; exit 1; }
+SCRIPT=redis.sh
+# shellcheck source=scripts/lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
     cat >&2 <<'EOF'
@@ -25,20 +26,6 @@ usage: redis.sh start DIR PORT   start (or reuse) a server with its files in DIR
        redis.sh stop DIR         stop the server started with DIR
 EOF
     exit 2
-}
-
-abs_dir() {
-    mkdir -p -- "$1" || die "cannot create directory $1"
-    (cd -- "$1" && pwd -P)
-}
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-pid_alive() { # running, and not a zombie waiting to be reaped
-    [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null || return 1
-    local st
-    st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
-    [[ ${st%% *} != Z ]]
 }
 
 # pids of redis-server processes working in DIR (redis chdirs to --dir)
@@ -52,41 +39,12 @@ server_pids() {
     return 0
 }
 
+redis_missing() {
+    command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 || echo redis-server redis-tools
+}
+
 install_redis() {
-    command -v apt-get >/dev/null 2>&1 || die "redis-server is not installed and apt-get is not available"
-    [[ $(id -u) == 0 ]] || die "redis-server is not installed and installing it needs root"
-    log "redis-server not found: installing it with apt-get"
-    local made_policy=0 t0=$SECONDS
-    # One install at a time, so that parallel runs of this and the sibling script
-    # neither fight over dpkg's lock nor remove each other's policy-rc.d.
-    exec 9>/run/lock/personas-apt-install.lock || exec 9>/tmp/personas-apt-install.lock
-    flock -w 900 9 || die "waited 15 min for another install to finish"
-    if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; then
-        log "installed meanwhile by another process"
-        exec 9>&-
-        return 0
-    fi
-    # Keep Debian's own redis service (port 6379) from being started by the install.
-    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-        chmod 755 /usr/sbin/policy-rc.d
-        made_policy=1
-        trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-    fi
-    local apt_opts=(-o DPkg::Lock::Timeout=600 -o Dpkg::Use-Pty=0)
-    apt-get "${apt_opts[@]}" update -qq >&2 || log "warning: apt-get update failed; trying the install anyway"
-    DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends \
-        redis-server redis-tools >&2 || die "apt-get install redis-server failed"
-    if [[ $made_policy == 1 ]]; then rm -f /usr/sbin/policy-rc.d; trap - EXIT; fi
-    exec 9>&-
-    local p
-    for p in /run/redis/redis-server.pid /var/run/redis/redis-server.pid; do
-        if [[ -s $p ]] && pid_alive "$(cat "$p")"; then
-            log "stopping the system redis service the install started"
-            invoke-rc.d redis-server stop >&2 2>&1 || service redis-server stop >&2 2>&1 || kill "$(cat "$p")" 2>/dev/null || true
-        fi
-    done
-    log "installed redis-server in $((SECONDS - t0)) s"
+    apt_install redis_missing "/run/redis/redis-server.pid:redis-server /var/run/redis/redis-server.pid:redis-server"
 }
 
 ping_ok() { [[ $(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null) == PONG ]]; }

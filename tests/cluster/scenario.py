@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 
+from domain.notification_channels import EVENTS
 from tests.cluster.harness import (
     ClusterControl,
     ClusterEnv,
@@ -38,14 +39,7 @@ from tests.support import new_curp
 
 PHASES = ("steady", "galera-node", "redis-primary", "worker", "serve-sigterm", "final")
 FAULT_PHASES = {"galera-node": "galera", "redis-primary": "redis", "worker": "worker", "serve-sigterm": "serve"}
-ALL_EVENTS = [
-    "person_register",
-    "person_pass_validation",
-    "person_fail_validation",
-    "person_restore",
-    "updated_data_to_person",
-    "media_added_to_model",
-]
+ALL_EVENTS = list(EVENTS)
 CHANNELS = {
     "/hooks/all": ALL_EVENTS,
     "/hooks/register": ["person_register", "person_restore"],
