@@ -7,6 +7,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -14,6 +15,15 @@ from personas.telemetry import MULTIPROC_DIR, SHARED_DIR, prepare
 from tests.security.served import served
 
 ROUTE = "/api/v1/catalogs/states"
+
+
+@pytest.fixture(autouse=True)
+def _environment_put_back(monkeypatch):
+    # `prepare` sets PROMETHEUS_MULTIPROC_DIR in this process's environment itself. Recorded here first,
+    # the variable is unset again after each test: the services later tests start inherit the environment,
+    # and would otherwise all count into one leftover directory.
+    monkeypatch.setenv(MULTIPROC_DIR, "")
+    monkeypatch.delenv(MULTIPROC_DIR)
 
 
 def _get(url: str, key: str) -> bytes:

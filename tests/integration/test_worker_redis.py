@@ -70,7 +70,8 @@ def setup(tmp_path, redis):
     # This process's cipher is shared with other tests' apps: put it back afterwards.
     previous = crypto.use(crypto.build_cipher((), "worker-test-secret"))
     env = {
-        **os.environ,
+        # Metrics directories are the tests' own choice, never one inherited.
+        **{k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"},
         "PERSONAS_DATABASE_URL": url,
         "PERSONAS_REDIS_URL": redis.url,
         "PERSONAS_SECRET_KEY": "worker-test-secret",
