@@ -27,11 +27,10 @@ def parse_ocr(text: str | None, field: str):
 
 
 def _auto_validations(uow, person_id: str, trigger: str) -> None:
-    """The validations issue owns which validations run; without it this is a no-op."""
-    try:
-        from domain.validations import start_auto_validations
-    except ImportError:
-        return
+    """Which validations run is domain.validations' decision (imported here: it imports this module's
+    neighbours)."""
+    from domain.validations import start_auto_validations
+
     start_auto_validations(uow, person_id, trigger)
 
 

@@ -1,1 +1,1 @@
-"""Background jobs (RQ on Redis, or in-process without it); they arrive with the events issue."""
+"""Background jobs: RQ on Redis, or a thread pool in the process without it (jobs.queue)."""

@@ -152,7 +152,7 @@ class Session:
         self._pool.clear()
 
     def _resolve(self, host, port, type=None):  # noqa: A002 - getaddrinfo's own keyword
-        # Remembered for this session only (one job, seconds); the connection is pinned to what was checked.
+        # Remembered for this client's life only (one job, seconds); the connection is pinned to what was checked.
         key = (host, port)
         if key not in self._resolved:
             self._resolved[key] = self._upstream(host, port, type=type)

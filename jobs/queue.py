@@ -27,7 +27,7 @@ _context: JobContext | None = None
 
 
 def tuning(settings, name: str, default: float) -> float:
-    """A knob from settings when the lead's Settings has it, else from PERSONAS_<NAME>, else the default."""
+    """A knob from settings when Settings has that field, else from PERSONAS_<NAME>, else the default."""
     value = getattr(settings, name, None)
     if value is None:
         value = os.environ.get(f"PERSONAS_{name.upper()}")

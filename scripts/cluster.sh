@@ -99,23 +99,6 @@ existing_dir() { # absolute physical path of an existing DIR, or fail
     (cd -- "$1" && pwd -P)
 }
 
-wait_gone() { # wait (bounded) until none of the pids is alive; SIGKILL after STOP_TIMEOUT
-    local pids=$1 what=$2 t0=$SECONDS killed_at="" p alive
-    while :; do
-        alive=""
-        for p in $pids; do if pid_alive "$p"; then alive+="$p "; fi; done
-        [[ -z $alive ]] && return 0
-        if [[ -z $killed_at ]] && (( SECONDS - t0 >= STOP_TIMEOUT )); then
-            log "$what still running after ${STOP_TIMEOUT} s: SIGKILL $alive"
-            # shellcheck disable=SC2086
-            kill -KILL $alive 2>/dev/null || true
-            killed_at=$SECONDS
-        elif [[ -n $killed_at ]] && (( SECONDS - killed_at >= 10 )); then
-            die "could not stop pid $alive ($what)"
-        fi
-        sleep 0.1
-    done
-}
 
 # ---------------------------------------------------------------------------------------------------
 # installation

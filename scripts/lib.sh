@@ -29,6 +29,24 @@ pid_alive() { # running, and not a zombie waiting to be reaped
     [[ ${st%% *} != Z ]]
 }
 
+wait_gone() { # PIDS WHAT: wait until none of PIDS is alive; SIGKILL them after STOP_TIMEOUT (set by the script)
+    local pids=$1 what=$2 t0=$SECONDS killed_at="" p alive
+    while :; do
+        alive=""
+        for p in $pids; do if pid_alive "$p"; then alive+="$p "; fi; done
+        [[ -z $alive ]] && return 0
+        if [[ -z $killed_at ]] && (( SECONDS - t0 >= STOP_TIMEOUT )); then
+            log "$what still running after ${STOP_TIMEOUT} s: SIGKILL $alive"
+            # shellcheck disable=SC2086
+            kill -KILL $alive 2>/dev/null || true
+            killed_at=$SECONDS
+        elif [[ -n $killed_at ]] && (( SECONDS - killed_at >= 10 )); then
+            die "could not stop pid $alive ($what)"
+        fi
+        sleep 0.1
+    done
+}
+
 # apt_install MISSING SERVICES: installs, as root, the Debian packages that the function MISSING prints
 # (nothing printed: nothing to do). One install at a time on the machine, so that parallel runs of these
 # scripts neither fight over dpkg's lock nor remove each other's policy-rc.d; Debian's own services are

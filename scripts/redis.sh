@@ -114,21 +114,7 @@ stop() {
     log "stopping redis-server from $dir (pid $pids)"
     # shellcheck disable=SC2086
     kill -TERM $pids 2>/dev/null || true
-    local t0=$SECONDS p alive killed_at=""
-    while :; do
-        alive=""
-        for p in $pids; do if pid_alive "$p"; then alive+="$p "; fi; done
-        [[ -z $alive ]] && break
-        if [[ -z $killed_at ]] && (( SECONDS - t0 >= STOP_TIMEOUT )); then
-            log "still running after ${STOP_TIMEOUT} s: SIGKILL $alive"
-            # shellcheck disable=SC2086
-            kill -KILL $alive 2>/dev/null || true
-            killed_at=$SECONDS
-        elif [[ -n $killed_at ]] && (( SECONDS - killed_at >= 10 )); then
-            die "could not stop pid $alive"
-        fi
-        sleep 0.1
-    done
+    wait_gone "$pids" redis-server
     rm -f "$dir/redis.pid"
     log "stopped"
 }

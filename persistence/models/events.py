@@ -17,7 +17,7 @@ class OutboxEvent(Base):
     resource_name: Mapped[str] = mapped_column(String(64), nullable=False)
     resource_id: Mapped[str] = mapped_column(String(64), nullable=False)
     payload: Mapped[dict] = mapped_column(Json, nullable=False)
-    # pending -> dispatched (fanned out to channel deliveries) ; the events issue owns the relay.
+    # pending -> dispatched (fanned out to channel deliveries by jobs.relay).
     state: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
