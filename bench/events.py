@@ -60,12 +60,12 @@ def _database(ctx, db: harness.Database, round_no: int) -> str:
 
 def _prepare(url: str, receiver_url: str):
     """Schema, one webhook channel to the receiver; the session factory to write events with."""
-    from domain import notification_channels as channels
-    from persistence import crypto
-    from persistence.db import make_engine, make_session_factory
-    from persistence.migrate import upgrade
-    from persistence.models.notification_channels import NotificationChannel
-    from persistence.uow import UnitOfWork
+    from personas.domain import notification_channels as channels
+    from personas.persistence import crypto
+    from personas.persistence.db import make_engine, make_session_factory
+    from personas.persistence.migrate import upgrade
+    from personas.persistence.models.notification_channels import NotificationChannel
+    from personas.persistence.uow import UnitOfWork
 
     engine = make_engine(url)
     upgrade(engine)
@@ -81,7 +81,7 @@ def _prepare(url: str, receiver_url: str):
 def _delivered(factory) -> int:
     from sqlalchemy import func, select
 
-    from persistence.models.deliveries import Delivery
+    from personas.persistence.models.deliveries import Delivery
 
     with factory() as session:
         return session.scalar(select(func.count()).select_from(Delivery).where(Delivery.status == "delivered"))
@@ -102,7 +102,7 @@ def deliver_round(ctx, url: str, redis_url: str, receiver_url: str, events: int,
     """One round: events/s end to end, and the workers' CPU per delivery."""
     import psutil
 
-    from persistence.uow import UnitOfWork
+    from personas.persistence.uow import UnitOfWork
 
     engine, factory = _prepare(url, receiver_url)
     env = {

@@ -12,11 +12,11 @@ from connexion import context as connexion_context
 from flask import Flask, Response, request
 from marshmallow import ValidationError as SchemaError
 
-from domain.errors import NotFound, ValidationFailed
-from handlers import people
-from handlers.auth import check_api_key
 from personas.app import create_app
 from personas.config import Settings
+from personas.domain.errors import NotFound, ValidationFailed
+from personas.handlers import people
+from personas.handlers.auth import check_api_key
 
 
 def _json(body, status: int = 200) -> Response:

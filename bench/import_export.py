@@ -91,8 +91,8 @@ def _fresh(ctx, db, name: str) -> str:
 
 
 def _migrate(url: str) -> None:
-    from persistence.db import make_engine
-    from persistence.migrate import upgrade
+    from personas.persistence.db import make_engine
+    from personas.persistence.migrate import upgrade
 
     engine = make_engine(url)
     upgrade(engine)
@@ -344,8 +344,8 @@ def run(ctx) -> list[dict]:
 
 def _validated(csv_path: str) -> list[dict]:
     """The CSV's people as the import stores them (derived fields included), checked before timing."""
-    from domain import people_import
-    from domain.identity import check_person_identity
+    from personas.domain import people_import
+    from personas.domain.identity import check_person_identity
 
     today, people = datetime.now(UTC).date(), []
     with open(csv_path, "rb") as stream:
@@ -360,7 +360,7 @@ def _insert_batches(url: str, tables_and_rows) -> float:
     """Seconds to insert, BATCH people per committed transaction, each table's rows with one executemany."""
     from sqlalchemy import insert
 
-    from persistence.db import make_engine
+    from personas.persistence.db import make_engine
 
     engine = make_engine(url)
     began = time.perf_counter()
@@ -375,9 +375,9 @@ def _insert_batches(url: str, tables_and_rows) -> float:
 
 
 def baseline_raw(url: str, csv_path: str, with_history_and_outbox: bool) -> dict:
-    from persistence.models.events import OutboxEvent
-    from persistence.models.history import HistoryEntry
-    from persistence.models.people import Person
+    from personas.persistence.models.events import OutboxEvent
+    from personas.persistence.models.history import HistoryEntry
+    from personas.persistence.models.people import Person
 
     people = _validated(csv_path)
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -436,9 +436,9 @@ def _plain(value):
 
 def baseline_export(url: str) -> dict:
     """The export's query through a raw server-side cursor, each row written as CSV to /dev/null."""
-    from domain import people_export
-    from persistence.db import make_engine
-    from persistence.repositories.people_export import STREAM_BATCH, statement
+    from personas.domain import people_export
+    from personas.persistence.db import make_engine
+    from personas.persistence.repositories.people_export import STREAM_BATCH, statement
 
     start, end = people_export.date_range(EXPORT_DAY, EXPORT_DAY)
     engine = make_engine(url)

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, insert, select, text
 from stdnum.mx.curp import calc_check_digit
 
-from persistence.db import make_engine
+from personas.persistence.db import make_engine
 
 BATCH = 50_000
 FIRST_DAY = date(1950, 1, 1)
@@ -29,7 +29,7 @@ MEXICAN = 144  # NATIONALITIES id of "MEX" (checked in _states)
 
 
 def _states() -> list:
-    from domain.catalogs import NATIONALITIES, STATES
+    from personas.domain.catalogs import NATIONALITIES, STATES
 
     assert NATIONALITIES[MEXICAN - 1].code == "MEX"
     return [state for state in STATES if state.code != "NE"]  # born in Mexico: the state is a catalog row
@@ -65,7 +65,7 @@ def unused_curps(n: int, seed: int) -> list[str]:
 
 
 def _engine(url: str):
-    from persistence.migrate import upgrade
+    from personas.persistence.migrate import upgrade
 
     engine = make_engine(url)
     upgrade(engine)
@@ -94,7 +94,7 @@ def _person_rows(start: int, stop: int, states, first_created: datetime, rng: ra
 
 def seed_people(url: str, n: int) -> list[str]:
     """Insert n people with unique valid CURPs (migrating first); their ids in creation order."""
-    from persistence.models.people import Person
+    from personas.persistence.models.people import Person
 
     _engine(url).dispose()  # migrated
     mariadb = url.startswith("mysql")
@@ -133,7 +133,7 @@ def _load_data(conn, rows: list[dict]) -> None:
 
 def seed_addresses(url: str, person_id: str, n: int) -> None:
     """Give one person n addresses (for the filtered list)."""
-    from persistence.models.addresses import Address
+    from personas.persistence.models.addresses import Address
 
     engine, now = _engine(url), datetime.now()
     rows = [
@@ -159,7 +159,7 @@ def seed_addresses(url: str, person_id: str, n: int) -> None:
 
 
 def count_people(url: str) -> int:
-    from persistence.models.people import Person
+    from personas.persistence.models.people import Person
 
     engine = _engine(url)
     with engine.connect() as conn:
@@ -170,10 +170,10 @@ def count_people(url: str) -> int:
 
 def make_api_key(url: str, name: str = "bench") -> str:
     """A live API key on that database (as `personas api-keys create` makes one)."""
-    from domain import api_keys
-    from persistence.db import make_session_factory
-    from persistence.models import ApiKey
-    from persistence.uow import UnitOfWork
+    from personas.domain import api_keys
+    from personas.persistence.db import make_session_factory
+    from personas.persistence.models import ApiKey
+    from personas.persistence.uow import UnitOfWork
 
     engine = _engine(url)
     key = api_keys.generate()

@@ -27,8 +27,8 @@ import re
 from schemathesis.specs.openapi.checks import missing_required_header as _missing_required_header
 from schemathesis.specs.openapi.checks import positive_data_acceptance as _positive_data_acceptance
 
-from domain.people import DUPLICATE
-from persistence.repositories.paging import InvalidCursor
+from personas.domain.people import DUPLICATE
+from personas.persistence.repositories.paging import InvalidCursor
 
 # English halves of the domain's bilingual messages ("<español> / <English>") for rules the schema
 # cannot express; see domain/identity.py and domain/people.py.

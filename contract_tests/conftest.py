@@ -26,12 +26,12 @@ from schemathesis.config import SchemathesisConfig
 from sqlalchemy import func, select
 from stdnum.mx import curp as stdnum_curp
 
-from domain import api_keys
-from handlers import pending, runtime
-from persistence.models import ApiKey, Base
-from persistence.uow import UnitOfWork
 from personas.app import create_app
 from personas.config import Settings
+from personas.domain import api_keys
+from personas.handlers import pending, runtime
+from personas.persistence.models import ApiKey, Base
+from personas.persistence.uow import UnitOfWork
 from tests.offline_dns import OfflineResolver
 from tests.support import fresh_mariadb_database
 

@@ -27,8 +27,8 @@ from contract_tests.conftest import (
     make_config,
     spec_only_app,
 )
-from handlers import pending
 from personas.config import SPEC_PATH
+from personas.handlers import pending
 
 _SPEC_APP = spec_only_app()
 positive = implemented(schemathesis.openapi.from_asgi(SPEC_URL, _SPEC_APP, config=make_config("positive")))

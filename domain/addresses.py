@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterable
 
 from rapidfuzz import fuzz
 
-from domain import validations
-from domain.catalogs import resolve_state
-from domain.errors import ValidationFailed
-from domain.records import data_updated, get_record, require_person
+from personas.domain import validations
+from personas.domain.catalogs import resolve_state
+from personas.domain.errors import ValidationFailed
+from personas.domain.records import data_updated, get_record, require_person
 
 COMPARED_FIELDS = ("street", "ext_num", "int_num", "colony", "municipality", "city", "state", "zip_code")
 # House numbers must be equal once normalised: 12 and 13 are different houses however close.

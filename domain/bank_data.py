@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 
 import clabe as clabe_lib
 
-from domain.errors import ValidationFailed
-from domain.records import apply_changes, data_updated, delete_record, get_record, require_person
+from personas.domain.errors import ValidationFailed
+from personas.domain.records import apply_changes, data_updated, delete_record, get_record, require_person
 
 RESOURCE = "person_bank_data"
 SENSITIVE = ("account", "clabe", "card_number")

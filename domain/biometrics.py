@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.errors import NotFound
-from domain.records import data_updated, get_record, require_person
+from personas.domain.errors import NotFound
+from personas.domain.records import data_updated, get_record, require_person
 
 RESOURCE = "biometric"
 # Position is the stored integer, as in the seed (0 LIVENESS ... 4 FACE_MATCH_ID): append only.

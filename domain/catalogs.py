@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from domain.countries import COUNTRIES
+from personas.domain.countries import COUNTRIES
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from domain.contact_data import (
+from personas.domain.contact_data import (
     CHANNELS,
     RESOURCE,
     WINDOW,
@@ -27,8 +27,8 @@ from domain.contact_data import (
     supersede_codes,
     utc_now,
 )
-from domain.errors import RateLimited, ValidationFailed
-from domain.records import data_updated
+from personas.domain.errors import RateLimited, ValidationFailed
+from personas.domain.records import data_updated
 
 CODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5

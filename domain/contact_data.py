@@ -21,8 +21,8 @@ from datetime import UTC, datetime, timedelta
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from domain.errors import NotFound, RateLimited, ValidationFailed
-from domain.records import data_updated, get_record, require_person
+from personas.domain.errors import NotFound, RateLimited, ValidationFailed
+from personas.domain.records import data_updated, get_record, require_person
 
 RESOURCE = "person_contact"
 # The span over which code sends and failed checks are limited.

@@ -6,7 +6,7 @@ among the records that fire `updated_data_to_person` (DOMAIN.md lists those); it
 the model's `__history__`.
 """
 
-from domain.records import get_record, require_person
+from personas.domain.records import get_record, require_person
 
 # `created_at` and `updated_at` of the seed's body are not here: the server sets the dates.
 STORED_FIELDS = ("person_id", "report_provider", "report_type", "verification_code", "verification_contact", "config")

@@ -8,9 +8,9 @@ import hashlib
 import io
 import json
 
-from domain.dynamic_fields import coerce
-from domain.dynamic_rules import parse_number
-from domain.errors import Conflict, NotFound, ValidationFailed
+from personas.domain.dynamic_fields import coerce
+from personas.domain.dynamic_rules import parse_number
+from personas.domain.errors import Conflict, NotFound, ValidationFailed
 
 MAX_TEXT = 255
 MAX_ITEMS = 100

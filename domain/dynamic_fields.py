@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.dynamic_rules import (
+from personas.domain.dynamic_rules import (
     FIELD_TYPES,
     MAX_NUMBER,
     UNKNOWN_FIELD,

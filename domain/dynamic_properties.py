@@ -9,11 +9,11 @@ import re
 import unicodedata
 from datetime import UTC, datetime
 
-from domain.custom_catalogs import value_key
-from domain.dynamic_fields import check_descriptor, check_values, fields_of
-from domain.dynamic_rules import say
-from domain.errors import NotFound, ValidationFailed
-from domain.records import require_person
+from personas.domain.custom_catalogs import value_key
+from personas.domain.dynamic_fields import check_descriptor, check_values, fields_of
+from personas.domain.dynamic_rules import say
+from personas.domain.errors import NotFound, ValidationFailed
+from personas.domain.records import require_person
 
 EMPTY_KEY = "El nombre no produce una clave / The name gives an empty key"
 OTHER_PROPERTY = "No coincide con la propiedad de la ruta / Does not match the property in the path"

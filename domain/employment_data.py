@@ -4,8 +4,8 @@ from collections.abc import Callable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from domain.errors import ValidationFailed
-from domain.records import apply_changes, data_updated, delete_record, get_record, require_person
+from personas.domain.errors import ValidationFailed
+from personas.domain.records import apply_changes, data_updated, delete_record, get_record, require_person
 
 RESOURCE = "person_employment_data"
 MONEY_FIELDS = ("gross_salary", "net_salary")

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
 
-from domain import json_depth
-from domain.errors import ValidationFailed
+from personas.domain import json_depth
+from personas.domain.errors import ValidationFailed
 
 MAX_FILE = 2 * 1024 * 1024
 MAX_TEMPORARY_FILE = 10 * 1024 * 1024

@@ -3,9 +3,9 @@
 from collections.abc import Callable
 from decimal import Decimal
 
-from domain.employment_data import MAX_MONEY, cents
-from domain.errors import ValidationFailed
-from domain.records import apply_changes, data_updated, delete_record, get_record, require_person
+from personas.domain.employment_data import MAX_MONEY, cents
+from personas.domain.errors import ValidationFailed
+from personas.domain.records import apply_changes, data_updated, delete_record, get_record, require_person
 
 RESOURCE = "person_financial_data"
 MONEY_FIELDS = ("monthly_income", "monthly_expenses")

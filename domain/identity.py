@@ -11,8 +11,8 @@ from stdnum import exceptions as stdnum_errors
 from stdnum.mx import curp as stdnum_curp
 from stdnum.mx import rfc as stdnum_rfc
 
-from domain.catalogs import resolve_state, state_by_code, state_by_id
-from domain.errors import ValidationFailed
+from personas.domain.catalogs import resolve_state, state_by_code, state_by_id
+from personas.domain.errors import ValidationFailed
 
 Gender = Literal["MALE", "FEMALE"]
 _GENDERS: dict[str, Gender] = {"M": "MALE", "F": "FEMALE"}  # stdnum's get_gender answers M/F

@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime
 
-from domain import biometrics, files, json_depth, media
-from domain.errors import NotFound, ValidationFailed
+from personas.domain import biometrics, files, json_depth, media
+from personas.domain.errors import NotFound, ValidationFailed
 
 INVALID_OCR = "Debe ser JSON válido / Must be valid JSON"
 FACE_MATCH_TYPE = biometrics.type_code("FACE_MATCH_ID")
@@ -29,7 +29,7 @@ def parse_ocr(text: str | None, field: str):
 def _auto_validations(uow, person_id: str, trigger: str) -> None:
     """Which validations run is domain.validations' decision (imported here: it imports this module's
     neighbours)."""
-    from domain.validations import start_auto_validations
+    from personas.domain.validations import start_auto_validations
 
     start_auto_validations(uow, person_id, trigger)
 

@@ -9,8 +9,8 @@ import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from domain.errors import NotFound, ValidationFailed
-from domain.files import (
+from personas.domain.errors import NotFound, ValidationFailed
+from personas.domain.files import (
     TEMPORARY_LIFETIME,
     UNKNOWN_TEMPORARY,
     Upload,

@@ -10,9 +10,9 @@ from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 
-from domain import url_guard, webhooks
-from domain.errors import NotFound, ValidationFailed
-from domain.records import get_record
+from personas.domain import url_guard, webhooks
+from personas.domain.errors import NotFound, ValidationFailed
+from personas.domain.records import get_record
 
 EVENTS = (
     "person_register",

@@ -6,9 +6,9 @@ Functions take a unit of work (`uow`) with repositories; they never commit.
 import uuid
 from datetime import UTC, date, datetime
 
-from domain import catalogs, validations
-from domain.errors import Conflict, NotFound, ValidationFailed
-from domain.identity import age, check_person_identity, information_percentage, parse_curp
+from personas.domain import catalogs, validations
+from personas.domain.errors import Conflict, NotFound, ValidationFailed
+from personas.domain.identity import age, check_person_identity, information_percentage, parse_curp
 
 DUPLICATE = "Ya existe una persona con esta CURP / A person with this national_id already exists"
 IDENTITY_FIELDS = ("national_id", "birthdate", "gender", "entity_of_birth", "state_id")

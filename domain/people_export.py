@@ -10,9 +10,9 @@ import io
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 
-from domain.errors import ValidationFailed
-from domain.people_import import ADDRESS_COLUMNS, CONTACT_COLUMNS, PERSON_COLUMNS
-from domain.spreadsheets import FORMULA_STARTS
+from personas.domain.errors import ValidationFailed
+from personas.domain.people_import import ADDRESS_COLUMNS, CONTACT_COLUMNS, PERSON_COLUMNS
+from personas.domain.spreadsheets import FORMULA_STARTS
 
 EXPORT_PERSON_COLUMNS = ("id", *PERSON_COLUMNS, "created_at")
 END_BEFORE_START = "Debe ser igual o posterior a start_date / Must not be before start_date"

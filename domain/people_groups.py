@@ -1,6 +1,6 @@
 """Use cases for people groups."""
 
-from domain.errors import NotFound
+from personas.domain.errors import NotFound
 
 
 def get_group(uow, group_id: str):

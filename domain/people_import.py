@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from domain import addresses, contact_data, people, spreadsheets
-from domain.catalogs import resolve_state
-from domain.errors import ValidationFailed
+from personas.domain import addresses, contact_data, people, spreadsheets
+from personas.domain.catalogs import resolve_state
+from personas.domain.errors import ValidationFailed
 
 PERSON_COLUMNS = (
     "national_id",

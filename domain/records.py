@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from domain.errors import NotFound, ValidationFailed
+from personas.domain.errors import NotFound, ValidationFailed
 
 UNKNOWN_PERSON = "No existe la persona / Unknown person"
 

@@ -6,9 +6,9 @@ Use cases take a unit of work, the reference model (the domain cannot import per
 
 from collections.abc import Callable
 
-from domain.catalogs import PERSON_RELATIONS, CatalogEntry, by_id
-from domain.errors import ValidationFailed
-from domain.records import data_updated, get_record, require_person
+from personas.domain.catalogs import PERSON_RELATIONS, CatalogEntry, by_id
+from personas.domain.errors import ValidationFailed
+from personas.domain.records import data_updated, get_record, require_person
 
 RESOURCE = "person_reference"
 UNKNOWN_RELATION = "No existe / Unknown person_relation_id: {}"

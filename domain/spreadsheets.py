@@ -23,7 +23,7 @@ import zlib
 from collections.abc import Iterator
 from xml.etree.ElementTree import ParseError
 
-from domain.errors import ValidationFailed
+from personas.domain.errors import ValidationFailed
 
 MB = 1024 * 1024
 MAX_PARTS = 1000

@@ -10,8 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from domain import people
-from domain.errors import NotFound, ValidationFailed
+from personas.domain import people
+from personas.domain.errors import NotFound, ValidationFailed
 
 ALREADY_PROMOTED = "La persona temporal ya fue promovida / The temporary person was already promoted"
 # What the new person takes from the temporary one; `person_data` of the request wins over each.

@@ -15,10 +15,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from domain import json_depth, success_if
-from domain.errors import ValidationFailed
-from domain.identity import check_rfc, parse_curp
-from domain.validations import ERROR, FAILED, PASSED, PENDING, store
+from personas.domain import json_depth, success_if
+from personas.domain.errors import ValidationFailed
+from personas.domain.identity import check_rfc, parse_curp
+from personas.domain.validations import ERROR, FAILED, PASSED, PENDING, store
 
 NO_FILES = "Los archivos aún no están disponibles / Files are not available yet (no file storage is configured)"
 NO_FILE = "El registro no tiene archivo en la colección / The record has no file in collection {!r}"

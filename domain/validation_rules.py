@@ -10,8 +10,8 @@
 
 from urllib.parse import urlsplit
 
-from domain import success_if
-from domain.errors import ValidationFailed
+from personas.domain import success_if
+from personas.domain.errors import ValidationFailed
 
 CLASSES = ("curp", "rfc", "blacklist", "document", "external", "ine", "anti_spoofing", "face_duplicity")
 HTTP_CLASSES = ("external", "document")

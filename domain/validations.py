@@ -1,7 +1,7 @@
 """Validations and their results: configuration, runs on request or on events, and how a run ends.
 
 A run writes a pending result (status 3) in the caller's transaction; once that commits, the job
-`jobs.validations.run_validation(result_id)` executes it (domain.validation_checks) and ends it
+`personas.jobs.validations.run_validation(result_id)` executes it (domain.validation_checks) and ends it
 with `finish_run`, which records `person_pass_validation` / `person_fail_validation` in the same
 transaction as the result. Persistence binds the repository class (the domain cannot import it);
 the web process binds `enqueue`.
@@ -9,12 +9,12 @@ the web process binds `enqueue`.
 
 from datetime import UTC, datetime
 
-from domain import validation_rules as rules
-from domain.errors import NotFound, ValidationFailed
+from personas.domain import validation_rules as rules
+from personas.domain.errors import NotFound, ValidationFailed
 
 PASSED, FAILED, ERROR, PENDING = 0, 1, 2, 3
 FINAL = (PASSED, FAILED, ERROR)
-JOB = "jobs.validations.run_validation"
+JOB = "personas.jobs.validations.run_validation"
 # Which classes run by themselves on which event (`auto` validations only).
 TRIGGERS = {
     "person_created": ("curp", "rfc", "blacklist"),

@@ -1,11 +1,11 @@
 """Addresses of people."""
 
-from domain import addresses
-from domain.records import get_record
-from handlers.envelope import envelope, paginated
-from handlers.runtime import unit_of_work
-from handlers.schemas.addresses import address_in, address_out
-from persistence.models.addresses import Address
+from personas.domain import addresses
+from personas.domain.records import get_record
+from personas.handlers.envelope import envelope, paginated
+from personas.handlers.runtime import unit_of_work
+from personas.handlers.schemas.addresses import address_in, address_out
+from personas.persistence.models.addresses import Address
 
 
 def list_addresses(person_id=None, page=1, per_page=20, cursor=None):

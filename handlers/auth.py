@@ -4,9 +4,9 @@ import functools
 
 from connexion import context
 
-from domain.api_keys import digest, parse_scopes
-from handlers.runtime import current
-from persistence.repositories.api_keys import active_key
+from personas.domain.api_keys import digest, parse_scopes
+from personas.handlers.runtime import current
+from personas.persistence.repositories.api_keys import active_key
 
 
 @functools.lru_cache(maxsize=64)

@@ -1,11 +1,11 @@
 """Bank data of people: `/bank-data`. Account, CLABE and card number are encrypted at rest."""
 
-from domain import bank_data as banking
-from handlers.auth import granted
-from handlers.envelope import envelope, paginated
-from handlers.runtime import unit_of_work
-from handlers.schemas.bank_data import bank_in, bank_out
-from persistence.models.bank_data import BankData
+from personas.domain import bank_data as banking
+from personas.handlers.auth import granted
+from personas.handlers.envelope import envelope, paginated
+from personas.handlers.runtime import unit_of_work
+from personas.handlers.schemas.bank_data import bank_in, bank_out
+from personas.persistence.models.bank_data import BankData
 
 
 def _records(uow):

@@ -1,11 +1,11 @@
 """Biometric results of people, and `GET /people/{id}/biometrics` (routed through handlers.people)."""
 
-from domain import biometrics
-from domain.records import get_record
-from handlers.envelope import envelope, paginated
-from handlers.runtime import unit_of_work
-from handlers.schemas.biometrics import biometric_in, biometric_out
-from persistence.models.biometrics import Biometric
+from personas.domain import biometrics
+from personas.domain.records import get_record
+from personas.handlers.envelope import envelope, paginated
+from personas.handlers.runtime import unit_of_work
+from personas.handlers.schemas.biometrics import biometric_in, biometric_out
+from personas.persistence.models.biometrics import Biometric
 
 
 def list_biometrics(person_id=None, page=1, per_page=20, cursor=None):

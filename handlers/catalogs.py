@@ -1,7 +1,7 @@
 """System catalogs, read-only and small: served whole."""
 
-from handlers.envelope import envelope
-from handlers.runtime import unit_of_work
+from personas.handlers.envelope import envelope
+from personas.handlers.runtime import unit_of_work
 
 
 def _catalog(name: str, with_country: bool) -> dict:

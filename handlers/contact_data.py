@@ -1,12 +1,12 @@
 """Contact data: CRUD, and the SMS and email codes that confirm a phone or an email."""
 
-from domain import contact_codes as codes
-from domain import contact_data as contacts
-from handlers.envelope import envelope, paginated
-from handlers.runtime import current, unit_of_work
-from handlers.schemas.contact_data import code_sent_out, contact_in, contact_out
-from persistence.models.contact_codes import ContactCode
-from persistence.models.contact_data import ContactData
+from personas.domain import contact_codes as codes
+from personas.domain import contact_data as contacts
+from personas.handlers.envelope import envelope, paginated
+from personas.handlers.runtime import current, unit_of_work
+from personas.handlers.schemas.contact_data import code_sent_out, contact_in, contact_out
+from personas.persistence.models.contact_codes import ContactCode
+from personas.persistence.models.contact_data import ContactData
 
 RECORDS = contacts.Records(contact=ContactData, code=ContactCode, view=contact_out.dump)
 

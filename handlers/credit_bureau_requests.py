@@ -1,10 +1,10 @@
 """Credit bureau requests."""
 
-from domain import credit_bureau_requests as requests
-from handlers.envelope import envelope, paginated
-from handlers.runtime import unit_of_work
-from handlers.schemas.credit_bureau_requests import request_in, request_out
-from persistence.models.credit_bureau_requests import CreditBureauRequest
+from personas.domain import credit_bureau_requests as requests
+from personas.handlers.envelope import envelope, paginated
+from personas.handlers.runtime import unit_of_work
+from personas.handlers.schemas.credit_bureau_requests import request_in, request_out
+from personas.persistence.models.credit_bureau_requests import CreditBureauRequest
 
 
 def list_credit_bureau_requests(page=1, per_page=20, person_id=None, cursor=None):

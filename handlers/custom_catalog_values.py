@@ -2,13 +2,13 @@
 
 import io
 
-from domain import custom_catalogs as catalogs
-from domain.errors import ValidationFailed
-from handlers.envelope import envelope, paginated
-from handlers.errors import PayloadTooLarge
-from handlers.runtime import unit_of_work
-from handlers.schemas.custom_catalogs import value_in, value_out
-from persistence.repositories.custom_catalogs import CustomCatalogRepository
+from personas.domain import custom_catalogs as catalogs
+from personas.domain.errors import ValidationFailed
+from personas.handlers.envelope import envelope, paginated
+from personas.handlers.errors import PayloadTooLarge
+from personas.handlers.runtime import unit_of_work
+from personas.handlers.schemas.custom_catalogs import value_in, value_out
+from personas.persistence.repositories.custom_catalogs import CustomCatalogRepository
 
 MAX_CSV_BYTES = 2 * 1024 * 1024
 ONE_FILE = "Envíe el CSV en csv_file o en file, uno solo / Send the CSV in csv_file or in file, exactly one"

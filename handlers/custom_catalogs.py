@@ -1,10 +1,10 @@
 """Custom catalogs."""
 
-from domain import custom_catalogs as catalogs
-from handlers.envelope import envelope, paginated
-from handlers.runtime import unit_of_work
-from handlers.schemas.custom_catalogs import catalog_detail, catalog_in, catalog_out
-from persistence.repositories.custom_catalogs import CustomCatalogRepository
+from personas.domain import custom_catalogs as catalogs
+from personas.handlers.envelope import envelope, paginated
+from personas.handlers.runtime import unit_of_work
+from personas.handlers.schemas.custom_catalogs import catalog_detail, catalog_in, catalog_out
+from personas.persistence.repositories.custom_catalogs import CustomCatalogRepository
 
 
 def list_custom_catalogs(page=1, per_page=20, cursor=None):

@@ -1,10 +1,10 @@
 """Dynamic properties, and saving a person's values for one of them."""
 
-from domain import dynamic_properties as dynamic
-from handlers.envelope import envelope, paginated
-from handlers.runtime import unit_of_work
-from handlers.schemas.dynamic_properties import property_in, property_out, value_out, values_in
-from persistence.repositories.dynamic_properties import DynamicPropertyRepository
+from personas.domain import dynamic_properties as dynamic
+from personas.handlers.envelope import envelope, paginated
+from personas.handlers.runtime import unit_of_work
+from personas.handlers.schemas.dynamic_properties import property_in, property_out, value_out, values_in
+from personas.persistence.repositories.dynamic_properties import DynamicPropertyRepository
 
 
 def list_dynamic_properties(page=1, per_page=20, cursor=None):

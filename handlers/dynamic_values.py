@@ -4,11 +4,11 @@
 delegates here.
 """
 
-from domain import dynamic_properties as dynamic
-from handlers.envelope import envelope, paginated
-from handlers.runtime import unit_of_work
-from handlers.schemas.dynamic_properties import value_out
-from persistence.repositories.dynamic_properties import DynamicPropertyRepository
+from personas.domain import dynamic_properties as dynamic
+from personas.handlers.envelope import envelope, paginated
+from personas.handlers.runtime import unit_of_work
+from personas.handlers.schemas.dynamic_properties import value_out
+from personas.persistence.repositories.dynamic_properties import DynamicPropertyRepository
 
 
 def list_dynamic_values(page=1, per_page=20, descriptor_id=None, person_id=None, cursor=None):

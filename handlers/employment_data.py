@@ -1,10 +1,10 @@
 """Employment data of people: `/employment-data`."""
 
-from domain import employment_data as employment
-from handlers.envelope import envelope, paginated
-from handlers.runtime import unit_of_work
-from handlers.schemas.employment_data import employment_in, employment_out
-from persistence.models.employment_data import EmploymentData
+from personas.domain import employment_data as employment
+from personas.handlers.envelope import envelope, paginated
+from personas.handlers.runtime import unit_of_work
+from personas.handlers.schemas.employment_data import employment_in, employment_out
+from personas.persistence.models.employment_data import EmploymentData
 
 
 def list_employment_data(page=1, per_page=20, person_id=None, cursor=None):

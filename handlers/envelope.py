@@ -4,7 +4,7 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import request
 
-from handlers.http_policy import site_url
+from personas.handlers.http_policy import site_url
 
 
 def envelope(result) -> dict:

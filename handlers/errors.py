@@ -9,10 +9,10 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
-from domain.errors import Forbidden, NotFound, RateLimited, ValidationFailed
-from domain.providers.messaging import DeliveryFailed
-from persistence.repositories.paging import InvalidCursor
-from persistence.retry import CommitOutcomeUnknown, is_conflict, is_unavailable
+from personas.domain.errors import Forbidden, NotFound, RateLimited, ValidationFailed
+from personas.domain.providers.messaging import DeliveryFailed
+from personas.persistence.repositories.paging import InvalidCursor
+from personas.persistence.retry import CommitOutcomeUnknown, is_conflict, is_unavailable
 
 log = logging.getLogger("personas.errors")
 

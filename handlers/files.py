@@ -7,17 +7,17 @@ from urllib.parse import quote, urlencode
 from connexion.exceptions import ProblemException
 from flask import Response
 
-from domain import files, media
-from domain.errors import ValidationFailed
-from handlers.envelope import envelope, paginated
-from handlers.errors import PayloadTooLarge
-from handlers.http_policy import site_url
-from handlers.outbound_urls import url_policy
-from handlers.runtime import current, unit_of_work
-from handlers.schemas.files import temporary_file_out
-from persistence.models.media import OWNERS, Media
-from persistence.models.temporary_files import TemporaryFile
-from persistence.storage import storage_for
+from personas.domain import files, media
+from personas.domain.errors import ValidationFailed
+from personas.handlers.envelope import envelope, paginated
+from personas.handlers.errors import PayloadTooLarge
+from personas.handlers.http_policy import site_url
+from personas.handlers.outbound_urls import url_policy
+from personas.handlers.runtime import current, unit_of_work
+from personas.handlers.schemas.files import temporary_file_out
+from personas.persistence.models.media import OWNERS, Media
+from personas.persistence.models.temporary_files import TemporaryFile
+from personas.persistence.storage import storage_for
 
 MISSING_FILE = "Envíe `file` o `file_tmp_id` / Send `file` or `file_tmp_id`"
 
@@ -68,7 +68,7 @@ def save_temporary_files(body):
                 files.require_owner(uow, OWNERS, item["model"], item["model_id"], f"files.{i}.model_id")
                 if uow.records(TemporaryFile).get(item["tmp_id"]) is None:
                     raise ValidationFailed({f"files.{i}.tmp_id": [files.UNKNOWN_TEMPORARY]})
-        current().jobs.enqueue("jobs.files.attach_temporary", [dict(item) for item in items])
+        current().jobs.enqueue("personas.jobs.files.attach_temporary", [dict(item) for item in items])
         return envelope("Files queued"), 202
     return envelope(attach_temporary(items, "files.{}.tmp_id", "tmp_id")), 201
 
@@ -101,7 +101,9 @@ def save_files_from_urls(body):
     refused = {f"files.{i}.url": errors for i, item in enumerate(urls) if (errors := policy.errors(item["url"]))}
     if refused:
         raise ValidationFailed(refused)
-    current().jobs.enqueue("jobs.files.save_from_urls", [dict(i) for i in urls], [dict(i) for i in temporaries])
+    current().jobs.enqueue(
+        "personas.jobs.files.save_from_urls", [dict(i) for i in urls], [dict(i) for i in temporaries]
+    )
     return envelope("Files queued"), 202
 
 
@@ -111,7 +113,7 @@ def upload_temporary_file(body=None, file=None):
         record = media.save_temporary(uow, storage(), TemporaryFile, upload)
         result = temporary_file_out.dump(record)
         uow.commit()
-    current().jobs.enqueue("jobs.files.purge_expired_temporary_files")
+    current().jobs.enqueue("personas.jobs.files.purge_expired_temporary_files")
     return envelope(result), 201
 
 

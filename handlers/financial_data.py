@@ -1,10 +1,10 @@
 """Financial data of people: `/financial-data`."""
 
-from domain import financial_data as financial
-from handlers.envelope import envelope, paginated
-from handlers.runtime import unit_of_work
-from handlers.schemas.financial_data import financial_in, financial_out
-from persistence.models.financial_data import FinancialData
+from personas.domain import financial_data as financial
+from personas.handlers.envelope import envelope, paginated
+from personas.handlers.runtime import unit_of_work
+from personas.handlers.schemas.financial_data import financial_in, financial_out
+from personas.persistence.models.financial_data import FinancialData
 
 
 def list_financial_data(page=1, per_page=20, person_id=None, cursor=None):

@@ -9,8 +9,8 @@ Redis, the queue, each within CHECK_TIMEOUT seconds; its route runs on the worke
 import threading
 import time
 
-from handlers.runtime import Runtime, current
-from persistence.readiness import database_check
+from personas.handlers.runtime import Runtime, current
+from personas.persistence.readiness import database_check
 
 CHECK_TIMEOUT = 2.0
 RETRY_AFTER = 5

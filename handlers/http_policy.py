@@ -15,8 +15,8 @@ import orjson
 from connexion.middleware.abstract import SpecMiddleware
 from flask import request
 
-from handlers.metrics import UNMATCHED, HttpMetrics
-from handlers.runtime import current
+from personas.handlers.metrics import UNMATCHED, HttpMetrics
+from personas.handlers.runtime import current
 
 access_log = logging.getLogger("personas.access")
 

@@ -25,11 +25,11 @@ import orjson
 from connexion.middleware.abstract import SpecMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
 
-from handlers import errors
-from handlers.metrics import IDEMPOTENCY_REPLAYS
-from handlers.runtime import current
-from persistence.repositories.idempotency import IN_FLIGHT, MISMATCH, REPLAY, IdempotentRequests
-from persistence.retry import is_conflict, is_unavailable
+from personas.handlers import errors
+from personas.handlers.metrics import IDEMPOTENCY_REPLAYS
+from personas.handlers.runtime import current
+from personas.persistence.repositories.idempotency import IN_FLIGHT, MISMATCH, REPLAY, IdempotentRequests
+from personas.persistence.retry import is_conflict, is_unavailable
 
 log = logging.getLogger("personas.idempotency")
 

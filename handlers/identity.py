@@ -2,14 +2,14 @@
 
 from connexion.exceptions import ProblemException
 
-from domain import ine, people
-from domain.providers import face
-from handlers.envelope import envelope
-from handlers.files import receive, storage
-from handlers.runtime import current, unit_of_work
-from handlers.schemas.biometrics import biometric_out
-from persistence.models.biometrics import Biometric
-from persistence.models.media import OWNERS, Media
+from personas.domain import ine, people
+from personas.domain.providers import face
+from personas.handlers.envelope import envelope
+from personas.handlers.files import receive, storage
+from personas.handlers.runtime import current, unit_of_work
+from personas.handlers.schemas.biometrics import biometric_out
+from personas.persistence.models.biometrics import Biometric
+from personas.persistence.models.media import OWNERS, Media
 
 
 def verifier() -> face.FaceVerifier:

@@ -17,9 +17,9 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, d
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from handlers.runtime import current
-from persistence.models.base import utcnow
-from persistence.repositories.events import outbox_backlog
+from personas.handlers.runtime import current
+from personas.persistence.models.base import utcnow
+from personas.persistence.repositories.events import outbox_backlog
 
 log = logging.getLogger("personas.metrics")
 

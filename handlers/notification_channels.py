@@ -4,15 +4,15 @@ import contextlib
 import uuid
 from datetime import timedelta
 
-from domain import notification_channels as channels
-from domain.records import get_record
-from handlers.envelope import envelope, paginated
-from handlers.outbound_urls import config_urls, url_policy
-from handlers.runtime import current, unit_of_work
-from handlers.schemas.notification_channels import channel_in, channel_out, delivery_out
-from persistence.models.base import utcnow
-from persistence.models.deliveries import Delivery
-from persistence.models.notification_channels import NotificationChannel
+from personas.domain import notification_channels as channels
+from personas.domain.records import get_record
+from personas.handlers.envelope import envelope, paginated
+from personas.handlers.outbound_urls import config_urls, url_policy
+from personas.handlers.runtime import current, unit_of_work
+from personas.handlers.schemas.notification_channels import channel_in, channel_out, delivery_out
+from personas.persistence.models.base import utcnow
+from personas.persistence.models.deliveries import Delivery
+from personas.persistence.models.notification_channels import NotificationChannel
 
 LEASE = timedelta(seconds=30)
 
@@ -73,5 +73,5 @@ def retry_notification_channel_delivery(id, delivery_id):
         uow.commit()
     # A queue that is down is no error here: the lease runs out and the relay sends it then.
     with contextlib.suppress(Exception):
-        current().jobs.enqueue("jobs.deliveries.deliver", delivery_id, lease)
+        current().jobs.enqueue("personas.jobs.deliveries.deliver", delivery_id, lease)
     return envelope(result), 202

@@ -7,10 +7,10 @@ Names are resolved before the caller opens its unit of work: on SQLite a writing
 database's write lock from its start, and a slow name server must not hold every writer with it.
 """
 
-from domain.errors import ValidationFailed
-from domain.providers.resolver import SystemResolver
-from domain.url_guard import Allowlist, UrlPolicy
-from handlers.runtime import current
+from personas.domain.errors import ValidationFailed
+from personas.domain.providers.resolver import SystemResolver
+from personas.domain.url_guard import Allowlist, UrlPolicy
+from personas.handlers.runtime import current
 
 _fallback: dict = {}
 

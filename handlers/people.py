@@ -1,26 +1,26 @@
 """People: CRUD, soft delete and restore, lookups, upsert by national id, history."""
 
-from domain import people
-from domain.errors import NotFound
-from handlers.biometrics import list_person_biometrics  # noqa: F401 - routed here by the spec
-from handlers.dynamic_values import list_person_dynamic_values  # noqa: F401 - routed here by the spec
-from handlers.envelope import envelope, paginated
-from handlers.identity import attach_person_ine, face_match_person  # noqa: F401 - routed here by the spec
-from handlers.people_io import export_people, import_people  # noqa: F401 - routed here by the spec
-from handlers.runtime import unit_of_work
-from handlers.schemas.addresses import address_out
-from handlers.schemas.contact_data import contact_out
-from handlers.schemas.people import history_out, load_person
-from handlers.schemas.references import reference_out
-from handlers.signatures import create_person_signer, list_person_signature_documents  # noqa: F401 - routed here
-from handlers.validation_results import (  # noqa: F401 - routed here by the spec
+from personas.domain import people
+from personas.domain.errors import NotFound
+from personas.handlers.biometrics import list_person_biometrics  # noqa: F401 - routed here by the spec
+from personas.handlers.dynamic_values import list_person_dynamic_values  # noqa: F401 - routed here by the spec
+from personas.handlers.envelope import envelope, paginated
+from personas.handlers.identity import attach_person_ine, face_match_person  # noqa: F401 - routed here by the spec
+from personas.handlers.people_io import export_people, import_people  # noqa: F401 - routed here by the spec
+from personas.handlers.runtime import unit_of_work
+from personas.handlers.schemas.addresses import address_out
+from personas.handlers.schemas.contact_data import contact_out
+from personas.handlers.schemas.people import history_out, load_person
+from personas.handlers.schemas.references import reference_out
+from personas.handlers.signatures import create_person_signer, list_person_signature_documents  # noqa: F401 - routed here
+from personas.handlers.validation_results import (  # noqa: F401 - routed here by the spec
     list_person_validation_results,
     run_person_address_validations,
     run_person_validations,
 )
-from persistence.models.addresses import Address
-from persistence.models.contact_data import ContactData
-from persistence.models.references import PersonReference
+from personas.persistence.models.addresses import Address
+from personas.persistence.models.contact_data import ContactData
+from personas.persistence.models.references import PersonReference
 
 
 def list_people(page=1, per_page=20, people_group_id=None, cursor=None):

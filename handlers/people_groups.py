@@ -1,9 +1,9 @@
 """People groups."""
 
-from domain import people_groups as groups
-from handlers.envelope import envelope, paginated
-from handlers.runtime import unit_of_work
-from handlers.schemas.people_groups import group_in, group_out
+from personas.domain import people_groups as groups
+from personas.handlers.envelope import envelope, paginated
+from personas.handlers.runtime import unit_of_work
+from personas.handlers.schemas.people_groups import group_in, group_out
 
 
 def list_people_groups(page=1, per_page=20, cursor=None):

@@ -9,17 +9,17 @@ from datetime import UTC, datetime
 from flask import Response
 from sqlalchemy.exc import IntegrityError
 
-from domain import people_export, people_import
-from domain.contact_data import Records
-from domain.errors import ValidationFailed
-from handlers.envelope import envelope
-from handlers.runtime import current, unit_of_work
-from handlers.schemas.addresses import address_out
-from handlers.schemas.contact_data import contact_out
-from persistence.models.addresses import Address
-from persistence.models.contact_codes import ContactCode
-from persistence.models.contact_data import ContactData
-from persistence.repositories.people_export import PeopleExport
+from personas.domain import people_export, people_import
+from personas.domain.contact_data import Records
+from personas.domain.errors import ValidationFailed
+from personas.handlers.envelope import envelope
+from personas.handlers.runtime import current, unit_of_work
+from personas.handlers.schemas.addresses import address_out
+from personas.handlers.schemas.contact_data import contact_out
+from personas.persistence.models.addresses import Address
+from personas.persistence.models.contact_codes import ContactCode
+from personas.persistence.models.contact_data import ContactData
+from personas.persistence.repositories.people_export import PeopleExport
 
 TARGETS = people_import.Targets(
     address_model=Address,
@@ -40,8 +40,8 @@ def _temporary_file(tmp_file_id: str):
     The temporary file is kept (it expires on its own): after a crash the same id can be sent again.
     """
     try:  # temporary files belong to the files resource; without it every id is unknown
-        from persistence.models.temporary_files import TemporaryFile
-        from persistence.storage import storage_for
+        from personas.persistence.models.temporary_files import TemporaryFile
+        from personas.persistence.storage import storage_for
     except ImportError:
         raise ValidationFailed({"tmp_file_id": [UNKNOWN_TMP_FILE]}) from None
     with unit_of_work() as uow:

@@ -18,10 +18,10 @@ from limits import parse
 from limits.aio.storage import MemoryStorage, RedisSentinelStorage, RedisStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
-from domain.errors import RateLimited
-from handlers.metrics import RATE_LIMIT_REFUSALS
-from handlers.scopes import declared, operation_of, token_info_of
-from persistence.redis_connections import limits_storage_uri
+from personas.domain.errors import RateLimited
+from personas.handlers.metrics import RATE_LIMIT_REFUSALS
+from personas.handlers.scopes import declared, operation_of, token_info_of
+from personas.persistence.redis_connections import limits_storage_uri
 
 log = logging.getLogger("personas.rate_limits")
 

@@ -1,11 +1,11 @@
 """Personal references of people."""
 
-from domain import references
-from domain.records import get_record
-from handlers.envelope import envelope, paginated
-from handlers.runtime import unit_of_work
-from handlers.schemas.references import reference_in, reference_out
-from persistence.models.references import PersonReference
+from personas.domain import references
+from personas.domain.records import get_record
+from personas.handlers.envelope import envelope, paginated
+from personas.handlers.runtime import unit_of_work
+from personas.handlers.schemas.references import reference_in, reference_out
+from personas.persistence.models.references import PersonReference
 
 
 def list_references(person_id=None, page=1, per_page=20, cursor=None):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from connexion import context
 from sqlalchemy.orm import Session, sessionmaker
 
-from persistence.uow import UnitOfWork
+from personas.persistence.uow import UnitOfWork
 
 
 @dataclass

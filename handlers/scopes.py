@@ -6,7 +6,7 @@ before validation, so a key without the scope learns nothing about the operation
 
 from connexion.middleware.abstract import SpecMiddleware
 
-from domain.errors import Forbidden
+from personas.domain.errors import Forbidden
 
 
 def operation_of(scope) -> str:

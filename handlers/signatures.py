@@ -2,11 +2,11 @@
 
 from connexion.exceptions import ProblemException
 
-from domain import people
-from domain.providers import esign
-from handlers.envelope import envelope
-from handlers.runtime import current, unit_of_work
-from persistence.models.signatures import SignatureDocument, Signer
+from personas.domain import people
+from personas.domain.providers import esign
+from personas.handlers.envelope import envelope
+from personas.handlers.runtime import current, unit_of_work
+from personas.persistence.models.signatures import SignatureDocument, Signer
 
 
 def platform() -> esign.ESignProvider:

@@ -7,21 +7,21 @@ make it as durable as the events.
 
 import logging
 
-from domain import bank_data as banking
-from domain import employment_data as employment
-from domain import people
-from domain import temporary_people as temporaries
-from handlers.envelope import envelope, paginated
-from handlers.outbound_urls import check_saved_urls
-from handlers.runtime import current, unit_of_work
-from handlers.schemas.bank_data import bank_out
-from handlers.schemas.employment_data import employment_out
-from handlers.schemas.temporary_people import load_promotion, temporary_in, temporary_out
-from persistence.models.bank_data import BankData
-from persistence.models.employment_data import EmploymentData
-from persistence.repositories.temporary_people import TemporaryPeopleRepository
+from personas.domain import bank_data as banking
+from personas.domain import employment_data as employment
+from personas.domain import people
+from personas.domain import temporary_people as temporaries
+from personas.handlers.envelope import envelope, paginated
+from personas.handlers.outbound_urls import check_saved_urls
+from personas.handlers.runtime import current, unit_of_work
+from personas.handlers.schemas.bank_data import bank_out
+from personas.handlers.schemas.employment_data import employment_out
+from personas.handlers.schemas.temporary_people import load_promotion, temporary_in, temporary_out
+from personas.persistence.models.bank_data import BankData
+from personas.persistence.models.employment_data import EmploymentData
+from personas.persistence.repositories.temporary_people import TemporaryPeopleRepository
 
-CALLBACK_JOB = "jobs.callbacks.post_promoted_person"
+CALLBACK_JOB = "personas.jobs.callbacks.post_promoted_person"
 log = logging.getLogger("personas.temporary_people")
 
 

@@ -24,9 +24,9 @@ from email_validator import EmailNotValidError, validate_email
 from jsonschema import Draft4Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 
-from domain import json_depth
-from handlers.errors import FieldErrors, PayloadTooLarge
-from handlers.runtime import current
+from personas.domain import json_depth
+from personas.handlers.errors import FieldErrors, PayloadTooLarge
+from personas.handlers.runtime import current
 
 MAX_JSON_BODY = 1_048_576  # used when no app has configured the handlers
 FORMATS = FormatChecker(formats=())

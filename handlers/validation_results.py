@@ -4,11 +4,11 @@ Runs answer at once: the results are written pending (status 3) and their jobs s
 transaction has committed (domain.validations binds `enqueue` to this process's job runner here).
 """
 
-from domain import validations
-from domain.validations import result_view
-from handlers.envelope import envelope, paginated
-from handlers.runtime import current, unit_of_work
-from handlers.schemas.validations import run_validations
+from personas.domain import validations
+from personas.domain.validations import result_view
+from personas.handlers.envelope import envelope, paginated
+from personas.handlers.runtime import current, unit_of_work
+from personas.handlers.schemas.validations import run_validations
 
 RUNNING = "Validations running on background"
 

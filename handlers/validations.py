@@ -1,11 +1,11 @@
 """Validations: what to check (class and config), whether it runs by itself, and whether it may retry."""
 
-from domain import validations
-from domain.validations import validation_view
-from handlers.envelope import envelope, paginated
-from handlers.outbound_urls import config_urls, url_policy
-from handlers.runtime import unit_of_work
-from handlers.schemas.validations import validation_create, validation_update
+from personas.domain import validations
+from personas.domain.validations import validation_view
+from personas.handlers.envelope import envelope, paginated
+from personas.handlers.outbound_urls import config_urls, url_policy
+from personas.handlers.runtime import unit_of_work
+from personas.handlers.schemas.validations import validation_create, validation_update
 
 
 def list_validations(page=1, per_page=20, cursor=None):

@@ -8,11 +8,11 @@ retrying cannot change the answer.
 
 import logging
 
-from domain import people
-from jobs import outbound
-from persistence import crypto
-from persistence.models.temporary_people import TemporaryPerson
-from persistence.uow import UnitOfWork
+from personas.domain import people
+from personas.jobs import outbound
+from personas.persistence import crypto
+from personas.persistence.models.temporary_people import TemporaryPerson
+from personas.persistence.uow import UnitOfWork
 
 log = logging.getLogger("personas.jobs.callbacks")
 

@@ -24,14 +24,14 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import lazyload
 
-from domain import webhooks
-from jobs import metrics, senders
-from jobs.queue import tuning
-from jobs.relay import lease_seconds, writer
-from persistence import crypto
-from persistence.models.base import utcnow
-from persistence.models.deliveries import Delivery
-from persistence.models.notification_channels import NotificationChannel
+from personas.domain import webhooks
+from personas.jobs import metrics, senders
+from personas.jobs.queue import tuning
+from personas.jobs.relay import lease_seconds, writer
+from personas.persistence import crypto
+from personas.persistence.models.base import utcnow
+from personas.persistence.models.deliveries import Delivery
+from personas.persistence.models.notification_channels import NotificationChannel
 
 log = logging.getLogger("personas.jobs.deliveries")
 

@@ -7,13 +7,13 @@ from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import select
 
-from domain import files, media
-from domain.errors import ValidationFailed
-from jobs import outbound
-from persistence.models.media import OWNERS, Media
-from persistence.models.temporary_files import TemporaryFile
-from persistence.storage import storage_for
-from persistence.uow import UnitOfWork
+from personas.domain import files, media
+from personas.domain.errors import ValidationFailed
+from personas.jobs import outbound
+from personas.persistence.models.media import OWNERS, Media
+from personas.persistence.models.temporary_files import TemporaryFile
+from personas.persistence.storage import storage_for
+from personas.persistence.uow import UnitOfWork
 
 log = logging.getLogger("personas.jobs.files")
 BATCH = 200

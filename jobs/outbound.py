@@ -28,9 +28,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from domain import url_guard
-from domain.providers.http import pinned_connection
-from domain.url_guard import Address, Allowlist, is_public  # noqa: F401 - part of this module's interface
+from personas.domain import url_guard
+from personas.domain.providers.http import pinned_connection
+from personas.domain.url_guard import Address, Allowlist, is_public  # noqa: F401 - part of this module's interface
 
 TIMEOUT = 5.0
 MAX_BYTES = 1_048_576

@@ -1,7 +1,7 @@
 """The one place that owns queues: RQ on Redis when `settings.redis_url` is set, else in-process.
 
-Jobs are named by dotted path and take ids (`enqueue("jobs.deliveries.deliver", id, lease)`); both
-backends call `job(JobContext, *args)`. Through RQ the enqueued function is `jobs.queue.run`, which
+Jobs are named by dotted path and take ids (`enqueue("personas.jobs.deliveries.deliver", id, lease)`); both
+backends call `job(JobContext, *args)`. Through RQ the enqueued function is `personas.jobs.queue.run`, which
 builds the worker process's JobContext once. Jobs that raise are retried by RQ on growing intervals
 (the worker runs the scheduler); deliveries keep their own schedule in the database instead (see
 jobs.relay), so a lost Redis job or a killed worker never loses a delivery.
@@ -13,8 +13,8 @@ import logging
 import os
 import time
 
-from jobs.runner import InProcessJobs, JobContext, resolve
-from persistence.redis_connections import redis_from_url
+from personas.jobs.runner import InProcessJobs, JobContext, resolve
+from personas.persistence.redis_connections import redis_from_url
 
 log = logging.getLogger("personas.jobs.queue")
 
@@ -37,13 +37,13 @@ def tuning(settings, name: str, default: float) -> float:
 def context() -> JobContext:
     """This process's JobContext, set by `run_worker` (the jobs layer cannot read personas' settings)."""
     if _context is None:
-        raise RuntimeError("jobs.queue.run outside a personas worker: no JobContext")
+        raise RuntimeError("personas.jobs.queue.run outside a personas worker: no JobContext")
     return _context
 
 
 def build_context(settings) -> JobContext:
-    from persistence import crypto
-    from persistence.db import make_engine, make_session_factory
+    from personas.persistence import crypto
+    from personas.persistence.db import make_engine, make_session_factory
 
     crypto.configure(settings)
     return JobContext(settings, make_session_factory(make_engine(settings.database_url)))
@@ -110,7 +110,7 @@ def run_worker(settings, burst: bool = False, name: str | None = None) -> None:
     from redis.exceptions import TimeoutError as RedisTimeoutError
     from rq import Queue, SimpleWorker
 
-    from jobs import relay
+    from personas.jobs import relay
 
     global _context
     _context = build_context(settings)

@@ -8,7 +8,7 @@ Redis), in two short transactions, each leasing what it takes with one lease tok
    key is the last word either way);
 2. pending deliveries that are due (`next_attempt_at` passed) and not leased -> the lease, in one
    conditional UPDATE.
-Then a `jobs.deliveries.deliver_many(ids, lease)` job per `delivery_batch` leased deliveries, all
+Then a `personas.jobs.deliveries.deliver_many(ids, lease)` job per `delivery_batch` leased deliveries, all
 enqueued in one round trip when the queue can (`enqueue_many`). If enqueueing fails (Redis down)
 nothing is lost: the lease expires and a later pass leases the deliveries again. `RelayLoop` also
 waits while the queue already holds enough work (`backlog`), so leases are not taken far ahead of
@@ -23,18 +23,18 @@ from datetime import timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from persistence.db import BEGIN_OPTION
-from persistence.models.base import new_id, utcnow
-from persistence.models.deliveries import Delivery
-from persistence.models.events import OutboxEvent
-from persistence.models.notification_channels import NotificationChannel
+from personas.persistence.db import BEGIN_OPTION
+from personas.persistence.models.base import new_id, utcnow
+from personas.persistence.models.deliveries import Delivery
+from personas.persistence.models.events import OutboxEvent
+from personas.persistence.models.notification_channels import NotificationChannel
 
 log = logging.getLogger("personas.jobs.relay")
 
 BATCH = 200  # rows per transaction of a pass
 JOB_BATCH = 25  # deliveries per job (the `delivery_batch` knob)
 MAX_QUEUED = 1000  # deliveries waiting in the queue beyond which the loop does not lease more
-DELIVER = "jobs.deliveries.deliver_many"
+DELIVER = "personas.jobs.deliveries.deliver_many"
 
 
 def writer(ctx):
@@ -52,7 +52,7 @@ def writer(ctx):
 
 
 def lease_seconds(settings) -> float:
-    from jobs.queue import tuning
+    from personas.jobs.queue import tuning
 
     return tuning(settings, "delivery_lease", 30.0)
 
@@ -117,7 +117,7 @@ def lease_due(session, lease_for: timedelta, token: str, limit: int = BATCH) -> 
 
 
 def batch_size(settings) -> int:
-    from jobs.queue import tuning
+    from personas.jobs.queue import tuning
 
     return max(1, int(tuning(settings, "delivery_batch", JOB_BATCH)))
 

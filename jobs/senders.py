@@ -9,9 +9,9 @@ redirects, a bounded time); only a 2xx answer is a success. A batch passes one `
 import time
 from dataclasses import dataclass
 
-from domain import webhooks
-from domain.providers.messaging import DeliveryFailed, LocalEmailSender, SmtpEmailSender
-from jobs import outbound
+from personas.domain import webhooks
+from personas.domain.providers.messaging import DeliveryFailed, LocalEmailSender, SmtpEmailSender
+from personas.jobs import outbound
 
 TIMEOUT = 5.0
 

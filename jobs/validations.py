@@ -16,15 +16,15 @@ import threading
 import time
 import uuid
 
-from domain import validation_checks as checks
-from domain import validations
-from domain.media import StoredFiles
-from domain.providers.http import abort, pinned_connection
-from domain.providers.identity import build_identity_provider
-from jobs import outbound
-from persistence.models.media import Media
-from persistence.storage import storage_for
-from persistence.uow import UnitOfWork
+from personas.domain import validation_checks as checks
+from personas.domain import validations
+from personas.domain.media import StoredFiles
+from personas.domain.providers.http import abort, pinned_connection
+from personas.domain.providers.identity import build_identity_provider
+from personas.jobs import outbound
+from personas.persistence.models.media import Media
+from personas.persistence.storage import storage_for
+from personas.persistence.uow import UnitOfWork
 
 
 def _multipart(fields: dict, upload: tuple) -> tuple[bytes, str]:

@@ -11,8 +11,8 @@ from decimal import Decimal
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from persistence.models.base import new_id
-from persistence.models.history import HistoryEntry
+from personas.persistence.models.base import new_id
+from personas.persistence.models.history import HistoryEntry
 
 SKIPPED = {"created_at", "updated_at", "active_national_id", "deleted_at"}
 

@@ -1,12 +1,13 @@
 """Alembic, driven from code: `upgrade(engine)` brings any database to the newest schema."""
 
+from importlib.resources import files
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS = Path(str(files("personas.persistence.migrations")))
 
 
 def alembic_config(engine: Engine | None = None) -> Config:

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from sqlalchemy import text
 from sqlalchemy.pool import NullPool
 
-from persistence.db import make_engine
+from personas.persistence.db import make_engine
 
 SOCKET_TIMEOUT = 2
 # PyMySQL waits for an answer without limit by default: on a node that vanished without a reset the

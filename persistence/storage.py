@@ -9,7 +9,7 @@ import functools
 import os
 from urllib.parse import urlsplit
 
-from persistence.storage_local import LocalStorage
+from personas.persistence.storage_local import LocalStorage
 
 S3_OPTIONS = {
     "endpoint_url": "PERSONAS_S3_ENDPOINT_URL",
@@ -21,7 +21,7 @@ S3_OPTIONS = {
 
 def open_storage(url: str, options: dict | None = None):
     if url.startswith("s3://"):
-        from persistence.storage_s3 import S3Storage  # boto3 only loads when S3 is configured
+        from personas.persistence.storage_s3 import S3Storage  # boto3 only loads when S3 is configured
 
         parts = urlsplit(url)
         return S3Storage(parts.netloc, parts.path, **{k: v for k, v in (options or {}).items() if v})

@@ -6,14 +6,14 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from persistence.db import BEGIN_OPTION
-from persistence.repositories.api_keys import ApiKeyRepository
-from persistence.repositories.catalogs import CatalogRepository
-from persistence.repositories.events import EventRecorder
-from persistence.repositories.people import PeopleRepository
-from persistence.repositories.people_groups import PeopleGroupRepository
-from persistence.repositories.records import RecordRepository
-from persistence.retry import CommitOutcomeUnknown, note_commit
+from personas.persistence.db import BEGIN_OPTION
+from personas.persistence.repositories.api_keys import ApiKeyRepository
+from personas.persistence.repositories.catalogs import CatalogRepository
+from personas.persistence.repositories.events import EventRecorder
+from personas.persistence.repositories.people import PeopleRepository
+from personas.persistence.repositories.people_groups import PeopleGroupRepository
+from personas.persistence.repositories.records import RecordRepository
+from personas.persistence.retry import CommitOutcomeUnknown, note_commit
 
 log = logging.getLogger("personas.uow")
 

@@ -11,23 +11,23 @@ from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 
-from handlers import errors, pending, runtime
-from handlers.guard import Guard
-from handlers.http_policy import HttpPolicy
-from handlers.idempotency import Idempotency
-from handlers.published_spec import PublishedSpec
-from handlers.rate_limits import Limiter, RateLimit
-from handlers.scopes import ScopeCheck
-from handlers.validation import validator_map
-from jobs.queue import build_jobs
-from jobs.relay import RelayLoop
-from jobs.runner import JobContext
-from persistence import crypto, history
-from persistence.db import make_engine, make_session_factory
-from persistence.migrate import upgrade
-from persistence.retry import retrying
 from personas import fastpath
 from personas.config import SPEC_PATH, Settings
+from personas.handlers import errors, pending, runtime
+from personas.handlers.guard import Guard
+from personas.handlers.http_policy import HttpPolicy
+from personas.handlers.idempotency import Idempotency
+from personas.handlers.published_spec import PublishedSpec
+from personas.handlers.rate_limits import Limiter, RateLimit
+from personas.handlers.scopes import ScopeCheck
+from personas.handlers.validation import validator_map
+from personas.jobs.queue import build_jobs
+from personas.jobs.relay import RelayLoop
+from personas.jobs.runner import JobContext
+from personas.persistence import crypto, history
+from personas.persistence.db import make_engine, make_session_factory
+from personas.persistence.migrate import upgrade
+from personas.persistence.retry import retrying
 from personas.providers import build_providers
 
 

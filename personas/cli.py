@@ -6,15 +6,15 @@ from datetime import timedelta
 
 import click
 
-from domain import api_keys as keys
-from persistence import crypto
-from persistence.db import make_engine, make_session_factory
-from persistence.migrate import upgrade
-from persistence.models import ApiKey, Base
-from persistence.models.base import utcnow
-from persistence.uow import UnitOfWork
 from personas import telemetry
 from personas.config import Settings
+from personas.domain import api_keys as keys
+from personas.persistence import crypto
+from personas.persistence.db import make_engine, make_session_factory
+from personas.persistence.migrate import upgrade
+from personas.persistence.models import ApiKey, Base
+from personas.persistence.models.base import utcnow
+from personas.persistence.uow import UnitOfWork
 
 
 def _uow(settings: Settings) -> UnitOfWork:
@@ -82,7 +82,7 @@ def _log_config(access: bool) -> dict:
 
 def _safe(settings: Settings) -> str:
     """The database URL without its password, for logs."""
-    from persistence.db import safe_url
+    from personas.persistence.db import safe_url
 
     return safe_url(settings.database_url)
 
@@ -188,7 +188,7 @@ def worker(burst, name):
 
     telemetry.prepare(serving=False)  # before anything imports prometheus_client (jobs.metrics)
     telemetry.mark_dead_at_exit()
-    from jobs.queue import run_worker
+    from personas.jobs.queue import run_worker
 
     settings = Settings.from_env()
     if not settings.redis_url:
@@ -201,7 +201,7 @@ def worker(burst, name):
 
 
 def _safe_redis(url: str) -> str:
-    from persistence.db import safe_url
+    from personas.persistence.db import safe_url
 
     return safe_url(url)
 
@@ -211,10 +211,10 @@ def _safe_redis(url: str) -> str:
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10000), help="Rows per commit.")
 def import_people(file, batch_size):
     """Import people from a CSV or XLSX FILE, as POST /people/import does (safe to run again)."""
-    from domain import people_import
-    from domain.errors import ValidationFailed
-    from handlers.people_io import TARGETS
-    from persistence import history
+    from personas.domain import people_import
+    from personas.domain.errors import ValidationFailed
+    from personas.handlers.people_io import TARGETS
+    from personas.persistence import history
 
     settings = Settings.from_env()
     engine = make_engine(settings.database_url)

@@ -5,11 +5,11 @@ allowlist, resolved by `resolver` within a bounded time), so a provider's redire
 moves inside the network is refused like any client URL.
 """
 
-from domain.providers import esign, face
-from domain.providers.messaging import HttpSmsSender, LocalEmailSender, LocalSmsSender, SmtpEmailSender
-from domain.providers.resolver import SystemResolver
-from domain.url_guard import Allowlist, UrlPolicy
 from personas.config import Settings
+from personas.domain.providers import esign, face
+from personas.domain.providers.messaging import HttpSmsSender, LocalEmailSender, LocalSmsSender, SmtpEmailSender
+from personas.domain.providers.resolver import SystemResolver
+from personas.domain.url_guard import Allowlist, UrlPolicy
 
 
 def build_providers(settings: Settings) -> dict:

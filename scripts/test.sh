@@ -46,7 +46,7 @@ echo "== ruff" >&2
 .venv/bin/ruff check .
 .venv/bin/ruff format --check . >/dev/null
 echo "== import layers" >&2
-.venv/bin/lint-imports >/dev/null
+bash scripts/lint-imports.sh >/dev/null
 echo "== openapi-spec-validator" >&2
 .venv/bin/openapi-spec-validator spec/openapi.yaml
 echo "== pytest (SQLite, MariaDB, Schemathesis)" >&2

@@ -13,7 +13,7 @@ Inside a loopback-only namespace the real resolver runs: nothing can leave it.
 import ipaddress
 import socket
 
-from domain.providers.resolver import SystemResolver
+from personas.domain.providers.resolver import SystemResolver
 
 # Kept before the session patches it, for the tests of the real resolver (with getaddrinfo stubbed).
 SYSTEM_CALL = SystemResolver.__call__

@@ -52,7 +52,7 @@ def writing(session_factory):
     """A session for a test's own read-then-write: it begins IMMEDIATE on SQLite, as the unit of work
     does, since a deferred transaction that read first fails with "database is locked" when a
     background writer (the relay) committed meanwhile."""
-    from persistence.db import BEGIN_OPTION
+    from personas.persistence.db import BEGIN_OPTION
 
     with session_factory() as session:
         session.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Protocol
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from domain.providers import http
+from personas.domain.providers import http
 
 ITERATIONS = 200_000
 MAX_ANSWER = 4 * 1_048_576

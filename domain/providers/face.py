@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from domain.providers import http
+from personas.domain.providers import http
 
 MAX_LEVEL = 10  # FaceTec's match levels run from 0 to 10
 MAX_ANSWER = 1_048_576

@@ -15,7 +15,7 @@ import ssl
 import threading
 from urllib.parse import urlsplit
 
-from domain.url_guard import UrlRefused
+from personas.domain.url_guard import UrlRefused
 
 USER_AGENT = "personas-outbound/1.0"
 

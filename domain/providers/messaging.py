@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
-from domain.providers import http
+from personas.domain.providers import http
 
 
 class DeliveryFailed(Exception):

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from marshmallow import Schema, fields
 
-from handlers.schemas import timestamp
+from personas.handlers.schemas import timestamp
 
 
 class UtcDateTime(fields.Field):

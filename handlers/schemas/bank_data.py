@@ -2,8 +2,8 @@
 
 from marshmallow import Schema, fields
 
-from domain.bank_data import describe_clabe, mask_card
-from handlers.schemas import timestamp
+from personas.domain.bank_data import describe_clabe, mask_card
+from personas.handlers.schemas import timestamp
 
 
 class BankDataIn(Schema):

@@ -2,9 +2,9 @@
 
 from marshmallow import Schema, fields
 
-from domain.biometrics import TYPES, type_code, type_name
-from handlers.schemas import timestamp
-from handlers.schemas.addresses import IsoTimestamp, UtcDateTime
+from personas.domain.biometrics import TYPES, type_code, type_name
+from personas.handlers.schemas import timestamp
+from personas.handlers.schemas.addresses import IsoTimestamp, UtcDateTime
 
 
 class TypeName(fields.Field):

@@ -4,7 +4,7 @@ from decimal import ROUND_HALF_UP
 
 from marshmallow import Schema, fields
 
-from handlers.schemas import timestamp
+from personas.handlers.schemas import timestamp
 
 
 def money(**kwargs) -> fields.Decimal:

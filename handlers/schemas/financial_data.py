@@ -2,8 +2,8 @@
 
 from marshmallow import Schema, fields
 
-from handlers.schemas import timestamp
-from handlers.schemas.employment_data import money
+from personas.handlers.schemas import timestamp
+from personas.handlers.schemas.employment_data import money
 
 
 class FinancialDataIn(Schema):

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields
 
-from handlers.schemas import timestamp
+from personas.handlers.schemas import timestamp
 
 
 class PeopleGroupIn(Schema):

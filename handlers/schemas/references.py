@@ -2,8 +2,8 @@
 
 from marshmallow import Schema, fields
 
-from domain.references import relation_view
-from handlers.schemas import timestamp
+from personas.domain.references import relation_view
+from personas.handlers.schemas import timestamp
 
 
 class ReferenceIn(Schema):

@@ -6,6 +6,7 @@ schema, so `POST /people` and a promotion accept the same people.
 """
 
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
 import yaml
@@ -13,17 +14,17 @@ from connexion.json_schema import Draft4RequestValidator, resolve_refs
 from marshmallow import Schema, fields
 from marshmallow import ValidationError as SchemaError
 
-from domain.bank_data import mask_card, masked_view
-from domain.errors import ValidationFailed
-from domain.temporary_people import Promotion
-from handlers.auth import granted
-from handlers.schemas import timestamp
-from handlers.schemas.bank_data import bank_in
-from handlers.schemas.employment_data import employment_in
-from handlers.schemas.people import load_person
-from handlers.validation import FORMATS, _field
+from personas.domain.bank_data import mask_card, masked_view
+from personas.domain.errors import ValidationFailed
+from personas.domain.temporary_people import Promotion
+from personas.handlers.auth import granted
+from personas.handlers.schemas import timestamp
+from personas.handlers.schemas.bank_data import bank_in
+from personas.handlers.schemas.employment_data import employment_in
+from personas.handlers.schemas.people import load_person
+from personas.handlers.validation import FORMATS, _field
 
-SPEC = Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml"
+SPEC = Path(str(files("personas.spec").joinpath("openapi.yaml")))
 # The request's own `person_data` passed the spec; a value that fails now came from the temporary person.
 MISSING = "Falta en person_data y en la persona temporal / Missing from person_data and from the temporary person"
 INVALID = "Valor inválido de la persona temporal / Invalid value from the temporary person: {}"

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from persistence.models import Base
+from personas.persistence.models import Base
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -6,13 +6,13 @@ Every module of this package is imported, so a new resource's module needs no li
 import importlib
 import pkgutil
 
-from persistence.models.api_keys import ApiKey
-from persistence.models.base import Base
-from persistence.models.catalogs import MaritalStatus, Nationality, PersonRelation, State
-from persistence.models.events import OutboxEvent
-from persistence.models.history import HistoryEntry
-from persistence.models.people import Person
-from persistence.models.people_groups import PeopleGroup
+from personas.persistence.models.api_keys import ApiKey
+from personas.persistence.models.base import Base
+from personas.persistence.models.catalogs import MaritalStatus, Nationality, PersonRelation, State
+from personas.persistence.models.events import OutboxEvent
+from personas.persistence.models.history import HistoryEntry
+from personas.persistence.models.people import Person
+from personas.persistence.models.people_groups import PeopleGroup
 
 __all__ = [
     "ApiKey",

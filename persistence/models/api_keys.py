@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from persistence.models.base import Base, Timestamp, UuidStr, new_id, utcnow
+from personas.persistence.models.base import Base, Timestamp, UuidStr, new_id, utcnow
 
 
 class ApiKey(Base):

@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from persistence.crypto import EncryptedString
-from persistence.models.base import Base, Timestamp, TimestampMixin, UuidStr, new_id
+from personas.persistence.crypto import EncryptedString
+from personas.persistence.models.base import Base, Timestamp, TimestampMixin, UuidStr, new_id
 
 # A Fernet token of up to 20 digits is 120 characters; 255 leaves room.
 TOKEN_LENGTH = 255

@@ -3,7 +3,7 @@
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from persistence.models.base import Base
+from personas.persistence.models.base import Base
 
 
 class _Catalog:

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column, object_session
 
-from persistence.models.base import Base, Timestamp, TimestampMixin, UuidStr, new_id
+from personas.persistence.models.base import Base, Timestamp, TimestampMixin, UuidStr, new_id
 
 
 class ContactCode(TimestampMixin, Base):

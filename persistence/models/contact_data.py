@@ -3,8 +3,8 @@
 from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from persistence.models.base import Base, TimestampMixin, UuidStr, new_id
-from persistence.models.contact_codes import ContactCode
+from personas.persistence.models.base import Base, TimestampMixin, UuidStr, new_id
+from personas.persistence.models.contact_codes import ContactCode
 
 
 class ContactData(TimestampMixin, Base):

@@ -7,7 +7,7 @@ JSON of any of six types, so uniqueness is enforced on a digest of its canonical
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from persistence.models.base import Base, Json, TimestampMixin
+from personas.persistence.models.base import Base, Json, TimestampMixin
 
 
 class CustomCatalog(TimestampMixin, Base):

@@ -5,9 +5,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from persistence.models.base import Base, Timestamp, UuidStr, new_id, utcnow
-from persistence.models.events import OutboxEvent
-from persistence.models.notification_channels import NotificationChannel
+from personas.persistence.models.base import Base, Timestamp, UuidStr, new_id, utcnow
+from personas.persistence.models.events import OutboxEvent
+from personas.persistence.models.notification_channels import NotificationChannel
 
 
 class Delivery(Base):

@@ -7,7 +7,7 @@ They are the person's data, so they are tracked in the person's history (`__hist
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from persistence.models.base import Base, Json, TimestampMixin, UuidStr, new_id
+from personas.persistence.models.base import Base, Json, TimestampMixin, UuidStr, new_id
 
 
 class DynamicProperty(TimestampMixin, Base):

@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from persistence.models.base import Base, TimestampMixin, UuidStr, new_id
+from personas.persistence.models.base import Base, TimestampMixin, UuidStr, new_id
 
 
 class EmploymentData(TimestampMixin, Base):

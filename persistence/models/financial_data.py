@@ -5,7 +5,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, Integer, Numeric
 from sqlalchemy.orm import Mapped, mapped_column
 
-from persistence.models.base import Base, Json, TimestampMixin, UuidStr, new_id
+from personas.persistence.models.base import Base, Json, TimestampMixin, UuidStr, new_id
 
 
 class FinancialData(TimestampMixin, Base):

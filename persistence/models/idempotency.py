@@ -6,7 +6,7 @@ from sqlalchemy import Integer, LargeBinary, String
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
 
-from persistence.models.base import Base, Timestamp, utcnow
+from personas.persistence.models.base import Base, Timestamp, utcnow
 
 Blob = LargeBinary().with_variant(mysql.LONGBLOB(), "mysql", "mariadb")
 

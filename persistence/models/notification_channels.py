@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from persistence.crypto import EncryptedString
-from persistence.models.base import Base, Json, Timestamp, TimestampMixin, UuidStr, new_id
+from personas.persistence.crypto import EncryptedString
+from personas.persistence.models.base import Base, Json, Timestamp, TimestampMixin, UuidStr, new_id
 
 
 class NotificationChannel(TimestampMixin, Base):

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from persistence.models.base import Base, Json, Timestamp, TimestampMixin, UuidStr, new_id
+from personas.persistence.models.base import Base, Json, Timestamp, TimestampMixin, UuidStr, new_id
 
 
 class Person(TimestampMixin, Base):

@@ -3,7 +3,7 @@
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from persistence.models.base import Base, TimestampMixin, UuidStr, new_id
+from personas.persistence.models.base import Base, TimestampMixin, UuidStr, new_id
 
 
 class PeopleGroup(TimestampMixin, Base):

@@ -3,7 +3,7 @@
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from persistence.models.base import Base, TimestampMixin, UuidStr, new_id
+from personas.persistence.models.base import Base, TimestampMixin, UuidStr, new_id
 
 
 class PersonReference(TimestampMixin, Base):

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from persistence.models.base import Base, Json, Timestamp, TimestampMixin, UuidStr, new_id
+from personas.persistence.models.base import Base, Json, Timestamp, TimestampMixin, UuidStr, new_id
 
 
 class SignatureDocument(TimestampMixin, Base):

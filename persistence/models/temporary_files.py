@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from persistence.models.base import Base, Timestamp, TimestampMixin, UuidStr, new_id
+from personas.persistence.models.base import Base, Timestamp, TimestampMixin, UuidStr, new_id
 
 
 class TemporaryFile(TimestampMixin, Base):

@@ -6,8 +6,8 @@ from datetime import date
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from persistence.crypto import EncryptedString
-from persistence.models.base import Base, Json, TimestampMixin, UuidStr, new_id
+from personas.persistence.crypto import EncryptedString
+from personas.persistence.models.base import Base, Json, TimestampMixin, UuidStr, new_id
 
 
 class EncryptedJson(EncryptedString):

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from persistence.models.base import Base, Json, Timestamp, TimestampMixin, UuidStr, new_id
+from personas.persistence.models.base import Base, Json, Timestamp, TimestampMixin, UuidStr, new_id
 
 
 class Validation(TimestampMixin, Base):
@@ -43,4 +43,4 @@ class ValidationResult(TimestampMixin, Base):
 
 
 # The domain reaches these tables through this repository (it cannot import persistence itself).
-import persistence.repositories.validations  # noqa: E402, F401
+import personas.persistence.repositories.validations  # noqa: E402, F401

@@ -2,8 +2,8 @@
 
 from sqlalchemy import bindparam, or_, select
 
-from persistence.models.api_keys import ApiKey
-from persistence.models.base import utcnow
+from personas.persistence.models.api_keys import ApiKey
+from personas.persistence.models.base import utcnow
 
 _ACTIVE = select(ApiKey.id, ApiKey.name, ApiKey.scopes).where(
     ApiKey.key_hash == bindparam("key_hash"),

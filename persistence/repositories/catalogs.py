@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from persistence.models.catalogs import MaritalStatus, Nationality, PersonRelation, State
+from personas.persistence.models.catalogs import MaritalStatus, Nationality, PersonRelation, State
 
 MODELS = {
     "states": State,

@@ -2,8 +2,8 @@
 
 from sqlalchemy import insert, select
 
-from persistence.models.custom_catalogs import CustomCatalog, CustomCatalogValue
-from persistence.repositories.paging import page_of
+from personas.persistence.models.custom_catalogs import CustomCatalog, CustomCatalogValue
+from personas.persistence.repositories.paging import page_of
 
 # Digests per IN list when checking a bulk load against the catalog: well under every backend's limits.
 CHUNK = 500

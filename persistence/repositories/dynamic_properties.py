@@ -3,10 +3,10 @@
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import aliased
 
-from persistence.models.custom_catalogs import CustomCatalog, CustomCatalogValue
-from persistence.models.dynamic_properties import DynamicProperty, DynamicValue
-from persistence.models.people import Person
-from persistence.repositories.paging import page_of
+from personas.persistence.models.custom_catalogs import CustomCatalog, CustomCatalogValue
+from personas.persistence.models.dynamic_properties import DynamicProperty, DynamicValue
+from personas.persistence.models.people import Person
+from personas.persistence.repositories.paging import page_of
 
 
 class DynamicPropertyRepository:

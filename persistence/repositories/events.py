@@ -4,7 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from persistence.models.events import OutboxEvent
+from personas.persistence.models.events import OutboxEvent
 
 
 class EventRecorder:

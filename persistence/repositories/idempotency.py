@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from persistence.db import BEGIN_OPTION
-from persistence.models.base import utcnow
-from persistence.models.idempotency import IdempotentRequest
-from persistence.retry import retrying
+from personas.persistence.db import BEGIN_OPTION
+from personas.persistence.models.base import utcnow
+from personas.persistence.models.idempotency import IdempotentRequest
+from personas.persistence.retry import retrying
 
 _T = IdempotentRequest.__table__
 # MySQL/MariaDB: deadlock and lock wait timeout, which concurrent inserts of one key may meet.

@@ -4,17 +4,17 @@ from types import SimpleNamespace
 
 from sqlalchemy import JSON, insert, literal, select, union_all
 
-from persistence import history
-from persistence.models.addresses import Address
-from persistence.models.bank_data import BankData
-from persistence.models.base import new_id, utcnow
-from persistence.models.contact_data import ContactData
-from persistence.models.employment_data import EmploymentData
-from persistence.models.events import OutboxEvent
-from persistence.models.history import HistoryEntry
-from persistence.models.people import Person
-from persistence.models.references import PersonReference
-from persistence.repositories.paging import page_of
+from personas.persistence import history
+from personas.persistence.models.addresses import Address
+from personas.persistence.models.bank_data import BankData
+from personas.persistence.models.base import new_id, utcnow
+from personas.persistence.models.contact_data import ContactData
+from personas.persistence.models.employment_data import EmploymentData
+from personas.persistence.models.events import OutboxEvent
+from personas.persistence.models.history import HistoryEntry
+from personas.persistence.models.people import Person
+from personas.persistence.models.references import PersonReference
+from personas.persistence.repositories.paging import page_of
 
 # Child tables that count towards a person's profile completeness (domain.identity.RELATED_PROFILE_ITEMS).
 PROFILE_TABLES: dict[str, object] = {

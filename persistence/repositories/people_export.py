@@ -11,10 +11,10 @@ from datetime import datetime
 from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
-from domain.people_import import ADDRESS_FIELDS, PERSON_COLUMNS
-from persistence.models.addresses import Address
-from persistence.models.contact_data import ContactData
-from persistence.models.people import Person
+from personas.domain.people_import import ADDRESS_FIELDS, PERSON_COLUMNS
+from personas.persistence.models.addresses import Address
+from personas.persistence.models.contact_data import ContactData
+from personas.persistence.models.people import Person
 
 STREAM_BATCH = 1000  # rows fetched from the server at a time
 

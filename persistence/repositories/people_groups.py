@@ -2,9 +2,9 @@
 
 from sqlalchemy import select, update
 
-from persistence.models.people import Person
-from persistence.models.people_groups import PeopleGroup
-from persistence.repositories.paging import page_of
+from personas.persistence.models.people import Person
+from personas.persistence.models.people_groups import PeopleGroup
+from personas.persistence.repositories.paging import page_of
 
 
 class PeopleGroupRepository:

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from persistence.repositories.paging import page_of
+from personas.persistence.repositories.paging import page_of
 
 
 class RecordRepository:

@@ -1,7 +1,7 @@
 """Temporary people: the generic record queries, plus a locking read for promotion."""
 
-from persistence.models.temporary_people import TemporaryPerson
-from persistence.repositories.records import RecordRepository
+from personas.persistence.models.temporary_people import TemporaryPerson
+from personas.persistence.repositories.records import RecordRepository
 
 
 class TemporaryPeopleRepository(RecordRepository):

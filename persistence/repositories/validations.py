@@ -4,11 +4,11 @@ import logging
 
 from sqlalchemy import event, func, select
 
-from domain import validations as domain_validations
-from persistence.models.addresses import Address
-from persistence.models.custom_catalogs import CustomCatalog, CustomCatalogValue
-from persistence.models.validations import Validation, ValidationResult
-from persistence.repositories.paging import page_of
+from personas.domain import validations as domain_validations
+from personas.persistence.models.addresses import Address
+from personas.persistence.models.custom_catalogs import CustomCatalog, CustomCatalogValue
+from personas.persistence.models.validations import Validation, ValidationResult
+from personas.persistence.repositories.paging import page_of
 
 _PENDING_KEY = "validation_jobs"
 log = logging.getLogger("personas.validations")

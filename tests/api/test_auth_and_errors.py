@@ -2,9 +2,9 @@
 
 import pytest
 
-from domain import api_keys
-from persistence.models.base import utcnow
-from persistence.uow import UnitOfWork
+from personas.domain import api_keys
+from personas.persistence.models.base import utcnow
+from personas.persistence.uow import UnitOfWork
 from tests.conftest import make_key
 
 FAILED = {"success": False, "code": 403, "error": "Failed authorization"}
@@ -111,13 +111,13 @@ def test_an_unknown_path_is_404_and_a_wrong_method_405_in_the_envelope(api):
 def test_an_operation_listed_as_pending_resolves_to_501(monkeypatch):
     from connexion.exceptions import ResolverError
 
-    from handlers import pending
     from personas.app import PendingAwareResolver
+    from personas.handlers import pending
 
     monkeypatch.setattr(pending, "PENDING_OPERATIONS", frozenset({"get_person"}))
     with pytest.raises(ResolverError):
-        PendingAwareResolver().resolve_function_from_operation_id("handlers.people.get_person")
-    assert PendingAwareResolver().resolve_function_from_operation_id("handlers.people.list_people")
+        PendingAwareResolver().resolve_function_from_operation_id("personas.handlers.people.get_person")
+    assert PendingAwareResolver().resolve_function_from_operation_id("personas.handlers.people.list_people")
 
 
 def test_bad_query_parameters_are_400(api):

@@ -2,7 +2,7 @@
 
 import uuid
 
-from persistence.models import OutboxEvent
+from personas.persistence.models import OutboxEvent
 from tests.support import person_body
 
 CLABE = "002010077777777771"  # Banamex, plaza 010, account 07777777777, control digit 1 (the seed's metadata)

@@ -13,9 +13,9 @@ from pathlib import Path
 import phonenumbers
 import pytest
 
-from domain.contact_codes import EXHAUSTED, EXPIRED, NO_CODE, USED, WRONG
-from domain.contact_data import INVALID_PHONE, KEEPS_PERSON, RECENT_CODES
-from domain.records import UNKNOWN_PERSON
+from personas.domain.contact_codes import EXHAUSTED, EXPIRED, NO_CODE, USED, WRONG
+from personas.domain.contact_data import INVALID_PHONE, KEEPS_PERSON, RECENT_CODES
+from personas.domain.records import UNKNOWN_PERSON
 from tests.support import person_body, writing
 
 _rng = random.Random()
@@ -52,7 +52,7 @@ def new_contact(api, **overrides) -> dict:
 
 def last_code(channel: str, to: str) -> str:
     """The code in the newest message the local sender wrote to `to`."""
-    from handlers.runtime import current
+    from personas.handlers.runtime import current
 
     outbox = Path(current().settings.local_outbox) / f"{channel}.jsonl"
     lines = [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines()]
@@ -84,7 +84,7 @@ def code_error(message: str) -> dict:
 
 
 def stored_code(session_factory, contact_id: str, channel: str):
-    from persistence.models.contact_codes import ContactCode
+    from personas.persistence.models.contact_codes import ContactCode
 
     with session_factory() as s:
         return s.query(ContactCode).filter_by(contact_data_id=contact_id, channel=channel).one()
@@ -92,7 +92,7 @@ def stored_code(session_factory, contact_id: str, channel: str):
 
 def age_codes(session_factory, contact_id: str, by: timedelta = timedelta(hours=1, seconds=1)) -> None:
     """Move the contact's codes back in time, as if they had been sent `by` earlier."""
-    from persistence.models.contact_codes import ContactCode
+    from personas.persistence.models.contact_codes import ContactCode
 
     with writing(session_factory) as s:
         for issued in s.query(ContactCode).filter_by(contact_data_id=contact_id):
@@ -192,7 +192,7 @@ def test_a_delete_is_real_and_stays_in_the_person_history(api):
 
 
 def test_creating_changing_confirming_and_deleting_fire_updated_data_to_person(api, session_factory):
-    from persistence.models import OutboxEvent
+    from personas.persistence.models import OutboxEvent
 
     contact = new_contact(api)
     api.put(f"/contact-data/{contact['id']}", json={"phone": new_phone()})
@@ -270,7 +270,7 @@ def test_after_five_wrong_attempts_even_the_right_code_is_a_429_until_the_hour_h
 
 
 def test_an_expired_code_is_refused(api, session_factory):
-    from persistence.models.contact_codes import ContactCode
+    from personas.persistence.models.contact_codes import ContactCode
 
     contact = new_contact(api)
     send(api, "sms", contact)

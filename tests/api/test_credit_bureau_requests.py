@@ -1,6 +1,6 @@
 """Credit bureau requests over HTTP: the seed's example, the person rule, the enums, list, real delete."""
 
-from domain.records import UNKNOWN_PERSON
+from personas.domain.records import UNKNOWN_PERSON
 from tests.support import person_body
 
 SEED_REQUEST = {

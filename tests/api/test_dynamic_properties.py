@@ -314,9 +314,9 @@ def test_saved_values_appear_in_the_person_s_history(api):
 
 
 def test_concurrent_saves_for_one_person_take_consecutive_versions(api, session_factory, monkeypatch):
-    from domain import dynamic_properties as dynamic
-    from persistence.repositories.dynamic_properties import DynamicPropertyRepository
-    from persistence.uow import UnitOfWork
+    from personas.domain import dynamic_properties as dynamic
+    from personas.persistence.repositories.dynamic_properties import DynamicPropertyRepository
+    from personas.persistence.uow import UnitOfWork
 
     prop, person = new_property(api), new_person(api)
     lock = DynamicPropertyRepository.lock_person

@@ -85,7 +85,7 @@ def test_neither_file_nor_temporary_id_is_refused(api, person):
 def test_adding_a_file_records_media_added_to_model(api, person, session_factory):
     from sqlalchemy import select
 
-    from persistence.models.events import OutboxEvent
+    from personas.persistence.models.events import OutboxEvent
 
     media = upload(api, person["id"]).json()["result"]
     with session_factory() as session:
@@ -125,7 +125,7 @@ def test_a_changed_or_expired_signature_gets_403(api, http, person):
     forged = http.get(url.path, params={"expires": expires + 60, "signature": signature})
     assert forged.status_code == 403
     assert forged.json() == {"success": False, "code": 403, "error": "Failed authorization"}
-    from domain.files import sign
+    from personas.domain.files import sign
 
     past = int(time.time()) - 1
     expired = http.get(url.path, params={"expires": past, "signature": sign("test-secret", media["uuid"], past)})
@@ -229,14 +229,14 @@ def served():
 @pytest.fixture
 def finished_jobs(monkeypatch):
     """Jobs the request enqueued, waited for: a test reads their outcome, not a timing guess."""
-    from handlers.runtime import current
+    from personas.handlers.runtime import current
 
     jobs, futures = current().jobs, []
     original = jobs.enqueue
 
     def enqueue(name, *args):
         future = original(name, *args)
-        if name == "jobs.files.save_from_urls":
+        if name == "personas.jobs.files.save_from_urls":
             futures.append(future)
         return future
 
@@ -247,7 +247,7 @@ def finished_jobs(monkeypatch):
 def allow_loopback(monkeypatch):
     import dataclasses
 
-    from handlers.runtime import current
+    from personas.handlers.runtime import current
 
     settings = dataclasses.replace(current().settings, outbound_allowlist=("127.0.0.1",))
     monkeypatch.setattr(current(), "settings", settings)
@@ -311,7 +311,7 @@ def test_files_from_urls_need_existing_owners_and_temporary_files(api, person):
 def expire(session_factory, tmp_id):
     from datetime import datetime, timedelta
 
-    from persistence.models.temporary_files import TemporaryFile
+    from personas.persistence.models.temporary_files import TemporaryFile
 
     with writing(session_factory) as session:
         record = session.get(TemporaryFile, tmp_id)
@@ -322,10 +322,10 @@ def expire(session_factory, tmp_id):
 
 
 def test_an_expired_temporary_file_is_refused_and_then_purged(api, person, session_factory, monkeypatch):
-    from handlers.runtime import current
-    from jobs.files import purge_expired_temporary_files
-    from persistence.models.temporary_files import TemporaryFile
-    from persistence.storage import storage_for
+    from personas.handlers.runtime import current
+    from personas.jobs.files import purge_expired_temporary_files
+    from personas.persistence.models.temporary_files import TemporaryFile
+    from personas.persistence.storage import storage_for
 
     # Every upload queues a purge on the in-process pool: it must have run before the file is expired
     # below, or it could remove the file while the refusal is being checked.
@@ -355,7 +355,7 @@ def test_a_temporary_file_lives_24_hours(api):
 
 
 def test_a_body_far_beyond_the_upload_limit_is_refused_before_it_is_buffered(api, person):
-    from handlers.guard import UPLOAD_CAPS
+    from personas.handlers.guard import UPLOAD_CAPS
 
     cap = UPLOAD_CAPS[0][1]
     response = api.post("/files", content=b"x" * (cap + 1), headers={"Content-Type": "multipart/form-data; boundary=b"})

@@ -2,7 +2,7 @@
 
 import uuid
 
-from persistence.models import OutboxEvent
+from personas.persistence.models import OutboxEvent
 from tests.support import person_body
 
 SEED_FINANCIAL = {

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from handlers import runtime
 from personas.app import create_app
 from personas.config import Settings
+from personas.handlers import runtime
 from tests.integration.receivers import free_port
 
 
@@ -138,7 +138,7 @@ def test_readiness_gives_up_on_a_database_that_never_answers_within_seconds():
 
 
 def test_probes_share_the_check_in_progress_and_a_hung_one_answers_down_at_once():
-    from handlers.health import Probe, passed
+    from personas.handlers.health import Probe, passed
 
     calls, release = [], threading.Event()
 

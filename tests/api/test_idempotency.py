@@ -9,18 +9,18 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, insert, select
 
-import domain.people
-import handlers.idempotency
-import handlers.people
-from domain.api_keys import digest
-from domain.errors import RateLimited
-from handlers.idempotency import Idempotency, _fingerprint
-from persistence.models.base import utcnow
-from persistence.models.idempotency import IdempotentRequest
-from persistence.models.people import Person
-from persistence.repositories.api_keys import active_key
-from persistence.repositories.idempotency import CLAIMED, IN_FLIGHT, IdempotentRequests
-from personas import fastpath
+import personas.domain.people  # noqa: F401  (binds the submodule on its package)
+import personas.handlers.idempotency  # noqa: F401  (binds the submodule on its package)
+import personas.handlers.people  # noqa: F401  (binds the submodule on its package)
+from personas import domain, fastpath, handlers
+from personas.domain.api_keys import digest
+from personas.domain.errors import RateLimited
+from personas.handlers.idempotency import Idempotency, _fingerprint
+from personas.persistence.models.base import utcnow
+from personas.persistence.models.idempotency import IdempotentRequest
+from personas.persistence.models.people import Person
+from personas.persistence.repositories.api_keys import active_key
+from personas.persistence.repositories.idempotency import CLAIMED, IN_FLIGHT, IdempotentRequests
 from tests.conftest import Client, make_key
 from tests.support import person_body, writing
 

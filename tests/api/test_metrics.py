@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from handlers import runtime
-from persistence.models.base import utcnow
-from persistence.models.events import OutboxEvent
 from personas.app import create_app
 from personas.config import Settings
+from personas.handlers import runtime
+from personas.persistence.models.base import utcnow
+from personas.persistence.models.events import OutboxEvent
 from tests.conftest import Client, make_key
 from tests.security.conftest import add_key
 from tests.security.rate_limited_app import rate_limited_app

@@ -54,7 +54,7 @@ def test_a_given_secret_is_kept_and_an_update_without_one_keeps_it(api, session_
     assert channel["config"]["secret"] == "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     updated = api.put(f"/notification-channels/{channel['id']}", json={"config": {"url": "https://b.example/h"}})
     assert updated.status_code == 200 and "secret" not in updated.json()["result"]["config"]
-    from persistence.models.notification_channels import NotificationChannel
+    from personas.persistence.models.notification_channels import NotificationChannel
 
     with session_factory() as session:
         assert session.get(NotificationChannel, channel["id"]).secret == "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -114,7 +114,7 @@ def _deliveries(api, channel_id, until, timeout=30.0):
 
 def _point_at(session_factory, channel_id: str, url: str) -> None:
     """Change a channel's URL around the API (as a row restored from a backup or edited by hand would)."""
-    from persistence.models.notification_channels import NotificationChannel
+    from personas.persistence.models.notification_channels import NotificationChannel
 
     with writing(session_factory) as session:
         channel = session.get(NotificationChannel, channel_id)
@@ -179,7 +179,7 @@ def test_webhook_headers_that_frame_or_route_the_request_or_carry_control_charac
 
 
 def test_unsafe_headers_of_a_row_written_around_the_api_are_not_sent():
-    from domain import webhooks
+    from personas.domain import webhooks
 
     extra = {"Host": "evil", "X-Ok": "1", "X-Bad": "a\r\nb", "content-type": "text/plain", "Webhook-Id": "x"}
     sent = webhooks.headers(webhooks.new_secret(), "msg_1", 1, b"{}", extra)

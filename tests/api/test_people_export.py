@@ -7,8 +7,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import update
 
-from domain import people_export
-from persistence.models.people import Person
+from personas.domain import people_export
+from personas.persistence.models.people import Person
 from tests.support import new_curp, writing
 
 DAY = "2031-03-14"  # a day no other test creates people on: they are moved there

@@ -6,12 +6,13 @@ from datetime import date
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-import handlers.people_io
-from domain import people_import
-from persistence.models.events import OutboxEvent
-from persistence.models.history import HistoryEntry
-from persistence.models.people import Person
-from persistence.repositories.people import PeopleRepository
+import personas.handlers.people_io  # noqa: F401  (binds the submodule on its package)
+from personas import handlers
+from personas.domain import people_import
+from personas.persistence.models.events import OutboxEvent
+from personas.persistence.models.history import HistoryEntry
+from personas.persistence.models.people import Person
+from personas.persistence.repositories.people import PeopleRepository
 from tests.support import new_curp
 
 HEADER = ["national_id", "name", "first_lastname", "second_lastname", "gender"]

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from persistence.models import OutboxEvent
+from personas.persistence.models import OutboxEvent
 from tests.support import person_body
 
 SEED_REFERENCE = {"name": "Juan Perez Suares", "phone": "525586128954", "person_relation_id": 1}

@@ -47,7 +47,7 @@ def test_a_persons_documents_are_listed_with_their_signer(api, person):
 
 
 def test_the_password_is_kept_only_as_a_hash(api, person, session_factory):
-    from persistence.models.signatures import Signer
+    from personas.persistence.models.signatures import Signer
 
     signer = register(api, person["id"]).json()["result"]
     with session_factory() as session:

@@ -6,9 +6,9 @@ from datetime import date
 import clabe
 from sqlalchemy import text
 
-from domain.people import DUPLICATE
-from domain.temporary_people import ALREADY_PROMOTED
-from handlers.schemas.temporary_people import INVALID, MISSING
+from personas.domain.people import DUPLICATE
+from personas.domain.temporary_people import ALREADY_PROMOTED
+from personas.handlers.schemas.temporary_people import INVALID, MISSING
 from tests.support import new_curp
 
 SEED_TEMPORARY = {

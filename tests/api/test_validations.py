@@ -11,13 +11,14 @@ import time
 import pytest
 from sqlalchemy import select
 
-import handlers.pending
-import handlers.people
-import handlers.validation_results
-from handlers import runtime
-from persistence.models import OutboxEvent
+import personas.handlers.pending  # noqa: F401  (binds the submodule on its package)
+import personas.handlers.people  # noqa: F401  (binds the submodule on its package)
+import personas.handlers.validation_results  # noqa: F401  (binds the submodule on its package)
+from personas import handlers
 from personas.app import create_app
 from personas.config import Settings
+from personas.handlers import runtime
+from personas.persistence.models import OutboxEvent
 from tests.conftest import Client, make_key
 from tests.support import new_curp, person_body, writing
 
@@ -276,7 +277,7 @@ def test_auto_validations_run_when_a_person_is_created_and_updated(api, make_val
 def test_address_validations_run_on_address_creation_and_on_request_through_the_ssrf_guard(
     api, make_validation, session_factory
 ):
-    from persistence.models.validations import Validation
+    from personas.persistence.models.validations import Validation
 
     config = {"url": "https://v.example/check", "target": "address"}
     validation = make_validation(**{"class": "external", "config": config, "execution_type": "auto"})

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from domain.notification_channels import EVENTS
+from personas.domain.notification_channels import EVENTS
 from tests.cluster.harness import (
     ClusterControl,
     ClusterEnv,
@@ -552,7 +552,7 @@ class Scenario:
 
     def _check_received(self) -> None:
         """Duplicates, phantoms (received, not in the database) and signatures of what the receiver got."""
-        from domain.webhooks import sign
+        from personas.domain.webhooks import sign
 
         final = self.final
         requests = self.receiver.snapshot()

@@ -12,8 +12,8 @@ import uuid
 
 from limits import parse
 
-from handlers.rate_limits import Limiter
-from persistence.redis_connections import parse_sentinel_url, redis_from_url
+from personas.handlers.rate_limits import Limiter
+from personas.persistence.redis_connections import parse_sentinel_url, redis_from_url
 from tests.cluster.harness import ClusterControl
 
 LIMIT = parse("1000000/minute")

@@ -13,12 +13,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from handlers import runtime
-from jobs import outbound
-from jobs.callbacks import CallbackFailed, post_promoted_person
-from jobs.runner import JobContext
 from personas.app import create_app
 from personas.config import Settings
+from personas.handlers import runtime
+from personas.jobs import outbound
+from personas.jobs.callbacks import CallbackFailed, post_promoted_person
+from personas.jobs.runner import JobContext
 from tests.conftest import Client, make_key
 from tests.support import fresh_mariadb_database, new_curp
 

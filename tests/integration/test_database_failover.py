@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
-from handlers import runtime
-from persistence.db import make_engine, safe_url, split_hosts
-from persistence.models import Person
-from persistence.retry import CommitOutcomeUnknown, can_run_again, retrying
 from personas.app import create_app
 from personas.config import Settings
+from personas.handlers import runtime
+from personas.persistence.db import make_engine, safe_url, split_hosts
+from personas.persistence.models import Person
+from personas.persistence.retry import CommitOutcomeUnknown, can_run_again, retrying
 from tests.conftest import Client, make_key
 from tests.support import fresh_mariadb_database, person_body
 
@@ -188,7 +188,7 @@ def test_a_conflict_runs_the_transaction_again_and_a_lasting_one_is_raised():
 
 
 def test_a_unit_of_work_that_committed_is_not_run_again(mariadb_url):
-    from persistence.retry import note_commit
+    from personas.persistence.retry import note_commit
 
     calls = []
 
@@ -285,7 +285,7 @@ def test_a_connection_lost_at_commit_gives_one_person(mariadb_url, cut, caplog):
 
 
 def test_commit_outcome_unknown_is_a_503(mariadb_url):
-    from persistence.retry import is_unavailable
+    from personas.persistence.retry import is_unavailable
 
     assert is_unavailable(CommitOutcomeUnknown("lost")) and not can_run_again(CommitOutcomeUnknown("lost"))
 
@@ -293,7 +293,7 @@ def test_commit_outcome_unknown_is_a_503(mariadb_url):
 def test_an_answer_the_database_cannot_keep_still_goes_out_and_the_key_stays_claimed(mariadb_url, monkeypatch):
     """The person is committed when the Idempotency-Key's answer is stored; if that store fails (its node
     died), the client still gets its 201, and a retry with the key is not run a second time."""
-    from persistence.repositories.idempotency import IdempotentRequests
+    from personas.persistence.repositories.idempotency import IdempotentRequests
 
     def lost(*_args, **_kwargs):
         raise OperationalError(

@@ -11,18 +11,18 @@ import pytest
 from aiosmtpd.controller import Controller
 from standardwebhooks.webhooks import Webhook
 
-from domain import notification_channels as channels
-from domain import webhooks
-from jobs import relay
-from jobs.deliveries import deliver, deliver_many
-from jobs.runner import JobContext, resolve
-from persistence import crypto
-from persistence.db import make_engine, make_session_factory
-from persistence.migrate import upgrade
-from persistence.models.base import utcnow
-from persistence.models.deliveries import Delivery
-from persistence.models.notification_channels import NotificationChannel
-from persistence.uow import UnitOfWork
+from personas.domain import notification_channels as channels
+from personas.domain import webhooks
+from personas.jobs import relay
+from personas.jobs.deliveries import deliver, deliver_many
+from personas.jobs.runner import JobContext, resolve
+from personas.persistence import crypto
+from personas.persistence.db import make_engine, make_session_factory
+from personas.persistence.migrate import upgrade
+from personas.persistence.models.base import utcnow
+from personas.persistence.models.deliveries import Delivery
+from personas.persistence.models.notification_channels import NotificationChannel
+from personas.persistence.uow import UnitOfWork
 from tests.integration.receivers import Receiver, free_port
 
 PERSON = {"id": "a777fe73-6b66-4d02-93d6-c9cc87409243", "name": "Juan", "national_id": "PESJ880212HDFHLX01"}
@@ -61,7 +61,7 @@ def event(ctx, name="person_register", payload=PERSON) -> str:
         uow.events.record(name, "person", payload["id"], payload)
         uow.commit()
     with ctx.session_factory() as session:
-        from persistence.models.events import OutboxEvent
+        from personas.persistence.models.events import OutboxEvent
 
         return session.query(OutboxEvent).order_by(OutboxEvent.created_at.desc()).first().id
 

@@ -4,10 +4,10 @@ import pytest
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import text
 
-from handlers.runtime import current
-from persistence import crypto
-from persistence.models import Base
 from personas.config import Settings
+from personas.handlers.runtime import current
+from personas.persistence import crypto
+from personas.persistence.models import Base
 from tests.support import person_body
 
 CLEAR = {"account": "07777777777", "clabe": "002010077777777771", "card_number": "1234567890123456"}

@@ -128,7 +128,7 @@ def test_the_operators_directory_is_used_as_it_is_and_a_lone_worker_gets_none(tm
 def test_a_scrape_passes_over_a_file_a_process_is_still_creating(tmp_path, monkeypatch):
     from prometheus_client.mmap_dict import MmapedDict, mmap_key
 
-    from handlers.metrics import exposition
+    from personas.handlers.metrics import exposition
 
     written = MmapedDict(str(tmp_path / "counter_101.db"))
     labels = ("GET", ROUTE, "200")

@@ -14,7 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from domain.providers.messaging import DeliveryFailed, HttpSmsSender, SmtpEmailSender
+from personas.domain.providers.messaging import DeliveryFailed, HttpSmsSender, SmtpEmailSender
 from tests.support import person_body
 
 
@@ -80,7 +80,7 @@ def test_wrong_smtp_credentials_and_an_absent_server_are_delivery_failures(smtp_
 
 
 def test_an_email_code_sent_through_smtp_confirms_the_email(api, smtp_server, monkeypatch):
-    from handlers.runtime import current
+    from personas.handlers.runtime import current
 
     inbox, port = smtp_server
     monkeypatch.setitem(current().providers, "email", SmtpEmailSender(f"smtp://kyc:s3cret@127.0.0.1:{port}"))
@@ -152,7 +152,7 @@ def test_an_sms_endpoint_that_answers_an_error_is_a_delivery_failure(sms_endpoin
 
 
 def test_a_send_the_smtp_server_refuses_keeps_the_previous_code_valid(api, smtp_server, monkeypatch):
-    from handlers.runtime import current
+    from personas.handlers.runtime import current
 
     inbox, port = smtp_server
     person_id = api.post("/people", json=person_body()).json()["result"]["id"]

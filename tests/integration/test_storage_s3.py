@@ -17,7 +17,7 @@ import urllib.request
 
 import pytest
 
-from persistence.storage import open_storage
+from personas.persistence.storage import open_storage
 from tests.api.test_files import PNG, person  # noqa: F401 - the person fixture
 
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
@@ -113,7 +113,7 @@ def test_a_presigned_url_serves_the_file_for_the_time_asked(storage):
 @pytest.fixture
 def api_on_s3(api, bucket, s3_endpoint, monkeypatch):
     """The API with its storage switched to the bucket, configured as a deployment would: by environment."""
-    from handlers.runtime import current
+    from personas.handlers.runtime import current
 
     monkeypatch.setenv("PERSONAS_S3_ENDPOINT_URL", s3_endpoint)
     monkeypatch.setenv("PERSONAS_S3_ACCESS_KEY_ID", "testing")

@@ -6,8 +6,8 @@ from tests.support import person_body
 
 
 def test_a_failure_after_the_insert_rolls_back_the_person_its_history_and_its_event(api, session_factory, monkeypatch):
-    from persistence.models import HistoryEntry, OutboxEvent, Person
-    from persistence.repositories.events import EventRecorder
+    from personas.persistence.models import HistoryEntry, OutboxEvent, Person
+    from personas.persistence.repositories.events import EventRecorder
 
     def broken(self, *args, **kwargs):
         raise RuntimeError("simulated crash while recording the event")
@@ -25,7 +25,7 @@ def test_a_failure_after_the_insert_rolls_back_the_person_its_history_and_its_ev
 
 
 def test_creating_a_person_writes_its_event_to_the_outbox_in_the_same_transaction(api, session_factory):
-    from persistence.models import OutboxEvent
+    from personas.persistence.models import OutboxEvent
 
     person = api.post("/people", json=person_body()).json()["result"]
     with session_factory() as s:

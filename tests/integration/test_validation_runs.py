@@ -14,9 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
-from jobs.runner import JobContext
-from jobs.validations import run_validation
-from persistence.models import OutboxEvent
+from personas.jobs.runner import JobContext
+from personas.jobs.validations import run_validation
+from personas.persistence.models import OutboxEvent
 from tests.api.test_files import JPEG
 from tests.api.test_validations import app_with_validations, new_person, run_on_person, settled
 

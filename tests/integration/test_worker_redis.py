@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from domain import notification_channels as channels
-from persistence import crypto
-from persistence.db import make_engine, make_session_factory
-from persistence.migrate import upgrade
-from persistence.models.deliveries import Delivery
-from persistence.models.notification_channels import NotificationChannel
-from persistence.uow import UnitOfWork
+from personas.domain import notification_channels as channels
+from personas.persistence import crypto
+from personas.persistence.db import make_engine, make_session_factory
+from personas.persistence.migrate import upgrade
+from personas.persistence.models.deliveries import Delivery
+from personas.persistence.models.notification_channels import NotificationChannel
+from personas.persistence.uow import UnitOfWork
 from tests.integration.receivers import Receiver, free_port
 from tests.support import person_body
 
@@ -123,7 +123,7 @@ def record_events(setup, count: int) -> list[str]:
             resource = f"00000000-0000-4000-8000-{n:012d}"
             uow.events.record("person_register", "person", resource, {"id": resource, "name": f"P{n}"})
         uow.commit()
-    from persistence.models.events import OutboxEvent
+    from personas.persistence.models.events import OutboxEvent
 
     with setup.factory() as session:
         ids = [e.id for e in session.query(OutboxEvent)]

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from domain import api_keys
-from persistence.models import ApiKey
-from persistence.models.base import utcnow
-from persistence.uow import UnitOfWork
+from personas.domain import api_keys
+from personas.persistence.models import ApiKey
+from personas.persistence.models.base import utcnow
+from personas.persistence.uow import UnitOfWork
 from tests.conftest import Client
 
 

@@ -3,9 +3,9 @@ the session's is put back afterwards."""
 
 import contextlib
 
-from handlers import runtime
 from personas.app import create_app
 from personas.config import Settings
+from personas.handlers import runtime
 from tests.conftest import Client, make_key
 
 

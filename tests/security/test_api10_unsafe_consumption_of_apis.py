@@ -78,14 +78,14 @@ def misbehaving():
 
 
 def _policy():
-    from domain.providers.resolver import SystemResolver
-    from domain.url_guard import Allowlist, UrlPolicy
+    from personas.domain.providers.resolver import SystemResolver
+    from personas.domain.url_guard import Allowlist, UrlPolicy
 
     return UrlPolicy(Allowlist.parse(("127.0.0.1",)), SystemResolver())
 
 
 def _providers(base: str, mode: str):
-    from domain.providers import esign, face, messaging
+    from personas.domain.providers import esign, face, messaging
 
     policy = _policy()
     return {
@@ -126,7 +126,7 @@ def test_a_misbehaving_provider_ends_in_our_own_error_within_the_timeout(misbeha
 
 
 def test_the_50_mb_answer_is_dropped_after_the_first_chunks(misbehaving):
-    from domain.providers import face
+    from personas.domain.providers import face
 
     base, stats = misbehaving
     with pytest.raises(face.FaceProviderFailed, match="larger than"):
@@ -135,8 +135,8 @@ def test_the_50_mb_answer_is_dropped_after_the_first_chunks(misbehaving):
 
 
 def test_a_misbehaving_face_matcher_is_a_503_envelope_of_ours(api, misbehaving, monkeypatch):
-    from domain.providers import face
-    from handlers.runtime import current
+    from personas.domain.providers import face
+    from personas.handlers.runtime import current
     from tests.api.test_files import PNG, image
     from tests.support import person_body
 
@@ -156,9 +156,9 @@ def test_a_misbehaving_face_matcher_is_a_503_envelope_of_ours(api, misbehaving, 
 def test_a_misbehaving_partner_check_ends_in_a_failed_validation_result(misbehaving, mode):
     import time
 
-    from domain import validation_checks as checks
-    from domain.validations import ERROR, FAILED
-    from jobs.validations import call
+    from personas.domain import validation_checks as checks
+    from personas.domain.validations import ERROR, FAILED
+    from personas.jobs.validations import call
 
     base, stats = misbehaving
     work = checks.Work(

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from persistence.models.base import utcnow
-from persistence.uow import UnitOfWork
+from personas.persistence.models.base import utcnow
+from personas.persistence.uow import UnitOfWork
 from tests.security.conftest import add_key
 
 FAILED = {"success": False, "code": 403, "error": "Failed authorization"}

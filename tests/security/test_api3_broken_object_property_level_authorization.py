@@ -66,7 +66,7 @@ def test_a_masked_value_sent_back_is_refused_not_stored(client_with):
 
 
 def test_confirmed_contact_data_cannot_be_moved_to_another_person(api):
-    from domain.contact_data import KEEPS_PERSON
+    from personas.domain.contact_data import KEEPS_PERSON
     from tests.api.test_contact_data import last_code, new_contact, new_person, send, verify
 
     contact = new_contact(api)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from domain import people_import, spreadsheets
-from handlers import runtime
+from personas.domain import people_import, spreadsheets
+from personas.handlers import runtime
 from tests import xlsx_bombs
 from tests.conftest import Client, make_key
 from tests.security.limited_server import LIMITS, closed_by_server, get, limited_server
@@ -143,7 +143,7 @@ def test_a_json_body_over_the_size_cap_is_413(api):
 
 
 def test_json_nested_past_the_cap_is_400_not_a_crash(api):
-    from handlers import runtime
+    from personas.handlers import runtime
 
     for levels in (runtime.current().settings.max_json_depth + 1, 950, 5000):
         raw = json.dumps(person_body() | {"extra_data": "HOLE"})
@@ -156,7 +156,7 @@ def test_json_nested_past_the_cap_is_400_not_a_crash(api):
 
 
 def test_free_form_json_up_to_the_cap_is_still_accepted_and_stored(api):
-    from handlers import runtime
+    from personas.handlers import runtime
 
     cap = runtime.current().settings.max_json_depth
     text = json.dumps(person_body() | {"extra_data": "HOLE"}).replace('"HOLE"', nested(cap - 1))
@@ -182,8 +182,8 @@ READ_A_BOMB = """
 import io, sys
 from tests import xlsx_bombs
 from tests.conftest import Client, make_key
-from domain import people_import
-from domain.errors import ValidationFailed
+from personas.domain import people_import
+from personas.domain.errors import ValidationFailed
 import openpyxl.reader.excel  # loaded before the baseline: only what reading the file costs is measured
 
 def peak_kb():

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from domain.api_keys import SCOPES
+from personas.domain.api_keys import SCOPES
 
 SPEC = yaml.safe_load((Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml").read_text())
 METHODS = ("get", "post", "put", "delete", "patch")

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import create_engine, select
 
-from domain.contact_codes import EXHAUSTED, MAX_ATTEMPTS, MAX_SENDS, TOO_MANY_SENDS, WRONG
+from personas.domain.contact_codes import EXHAUSTED, MAX_ATTEMPTS, MAX_SENDS, TOO_MANY_SENDS, WRONG
 from tests.api.test_contact_data import age_codes, last_code, new_contact, new_person, other_code, send, verify
 from tests.security.served import database_urls, served
 from tests.support import person_body
@@ -75,7 +75,7 @@ def test_guessing_across_every_resend_the_hour_allows_confirms_nothing(api, chan
 
 
 def _stored_attempts(database_url: str, contact_id: str) -> int:
-    from persistence.models.contact_codes import ContactCode
+    from personas.persistence.models.contact_codes import ContactCode
 
     engine = create_engine(database_url)
     try:

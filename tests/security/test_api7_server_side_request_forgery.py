@@ -90,7 +90,7 @@ class TestInsideALoopbackOnlyNamespace:
     def test_partner_check_callback_urls_refuse_internal_urls_when_created_and_updated(self, api, url, monkeypatch):
         import dataclasses
 
-        from handlers.runtime import current
+        from personas.handlers.runtime import current
 
         body = {"name": "partner", "class": "external", "active": False, "execution_type": "manual"}
         _refused(api.post("/validations", json=body | {"config": {"url": url}}), "config.url")
@@ -126,9 +126,9 @@ class TestInsideALoopbackOnlyNamespace:
     def test_a_channel_row_with_an_internal_url_is_refused_by_the_delivery_guard(self, api, session_factory):
         from types import SimpleNamespace
 
-        from domain import webhooks
-        from jobs import senders
-        from persistence.models.notification_channels import NotificationChannel
+        from personas.domain import webhooks
+        from personas.jobs import senders
+        from personas.persistence.models.notification_channels import NotificationChannel
 
         hook = {"name": "w", "type": "webhook", "active": False, "events": ["person_register"]}
         channel = api.post("/notification-channels", json=hook | {"config": {"url": "https://localhost.invalid/"}})

@@ -10,11 +10,11 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import text
 
-from handlers import runtime
-from persistence.db import BEGIN_OPTION, make_engine
 from personas import config
 from personas.app import create_app
 from personas.config import Settings
+from personas.handlers import runtime
+from personas.persistence.db import BEGIN_OPTION, make_engine
 from tests.conftest import Client, make_key
 from tests.support import person_body
 
@@ -66,7 +66,8 @@ def test_the_published_spec_docs_and_health_may_be_cached_but_never_sniffed(http
 
 
 def test_an_unexpected_error_is_a_500_envelope_without_a_stack_trace(api, monkeypatch):
-    import handlers.people
+    import personas.handlers.people  # noqa: F401  (binds the submodule on its package)
+    from personas import handlers
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("secret internals /srv/personas/domain/people.py line 42")
@@ -178,7 +179,7 @@ def test_the_published_spec_has_an_etag_and_answers_304_when_the_client_has_it(h
 
 
 def test_the_published_spec_is_what_connexion_itself_would_publish(http, monkeypatch):
-    from handlers.published_spec import PublishedSpec
+    from personas.handlers.published_spec import PublishedSpec
 
     ours = {name: http.get(f"/api/v1/{name}").content for name in ("openapi.json", "openapi.yaml")}
 

@@ -5,7 +5,7 @@ import re
 import pytest
 from starlette.routing import Mount, Route
 
-from handlers.guard import METHODS
+from personas.handlers.guard import METHODS
 
 # --- Routes served against the spec's operations ---
 

@@ -38,7 +38,7 @@ def _phone() -> str:
 
 
 def _sent_code(phone_e164: str) -> str:
-    from handlers.runtime import current
+    from personas.handlers.runtime import current
 
     outbox = Path(current().settings.local_outbox) / "sms.jsonl"
     sent = [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines()]

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from domain.addresses import COMPARED_FIELDS, compared_pair, normalize, same, similarity
+from personas.domain.addresses import COMPARED_FIELDS, compared_pair, normalize, same, similarity
 
 SEED_INE = {
     "street": "Marte",

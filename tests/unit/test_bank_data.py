@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from domain import bank_data, employment_data, financial_data
-from domain.errors import ValidationFailed
+from personas.domain import bank_data, employment_data, financial_data
+from personas.domain.errors import ValidationFailed
 
 CLABE = "002010077777777771"
 

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from domain.biometrics import TYPES, Result, summary, type_code, type_name
+from personas.domain.biometrics import TYPES, Result, summary, type_code, type_name
 
 T0 = datetime(2022, 7, 29, 21, 54, 55)
 LIVENESS, ENROLL, FACE_3D, FACE_2D, FACE_ID = range(5)

@@ -5,7 +5,7 @@ import unicodedata
 import pytest
 from stdnum.mx import curp as stdnum_curp
 
-from domain.catalogs import (
+from personas.domain.catalogs import (
     MARITAL_STATUSES,
     NATIONALITIES,
     PERSON_RELATIONS,

@@ -6,16 +6,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from domain import contact_codes as codes
-from domain import contact_data as contacts
-from domain.errors import ValidationFailed
-from domain.providers.messaging import (
+from personas.config import Settings
+from personas.domain import contact_codes as codes
+from personas.domain import contact_data as contacts
+from personas.domain.errors import ValidationFailed
+from personas.domain.providers.messaging import (
     HttpSmsSender,
     LocalEmailSender,
     LocalSmsSender,
     SmtpEmailSender,
 )
-from personas.config import Settings
 from personas.providers import build_providers
 
 NOW = datetime(2024, 5, 1, 12, 0, 0)

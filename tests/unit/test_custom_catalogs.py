@@ -4,8 +4,8 @@ import io
 
 import pytest
 
-from domain.custom_catalogs import check_value, read_csv, value_key
-from domain.errors import ValidationFailed
+from personas.domain.custom_catalogs import check_value, read_csv, value_key
+from personas.domain.errors import ValidationFailed
 
 
 def csv_of(text: str, encoding="utf-8"):

@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain.dynamic_fields import Field, check_descriptor, check_value, check_values, coerce, fields_of
-from domain.dynamic_properties import slug
-from domain.dynamic_rules import (
+from personas.domain.dynamic_fields import Field, check_descriptor, check_value, check_values, coerce, fields_of
+from personas.domain.dynamic_properties import slug
+from personas.domain.dynamic_rules import (
     MAX_PATTERN,
     UNKNOWN_FIELD,
     RuleError,

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain import files
-from domain.errors import ValidationFailed
+from personas.domain import files
+from personas.domain.errors import ValidationFailed
 
 
 @pytest.mark.parametrize(
@@ -128,7 +128,7 @@ def provider_server():
 
 
 def test_the_local_face_verifier_matches_equal_content_only():
-    from domain.providers.face import LocalFaceVerifier
+    from personas.domain.providers.face import LocalFaceVerifier
 
     verifier = LocalFaceVerifier()
     assert verifier.match(b"face", b"face").metadata()["matchLevel"] == 10
@@ -139,7 +139,7 @@ def test_the_local_face_verifier_matches_equal_content_only():
 def test_the_http_face_verifier_sends_both_images_and_reads_facetecs_verdict(provider_server):
     import base64
 
-    from domain.providers.face import HttpFaceVerifier
+    from personas.domain.providers.face import HttpFaceVerifier
 
     address, answers, seen = provider_server
     answers.append((200, {"success": True, "wasProcessed": True, "matchLevel": 7}))
@@ -151,7 +151,7 @@ def test_the_http_face_verifier_sends_both_images_and_reads_facetecs_verdict(pro
 
 
 def test_a_face_provider_without_a_verdict_is_a_failure(provider_server):
-    from domain.providers.face import FaceProviderFailed, HttpFaceVerifier
+    from personas.domain.providers.face import FaceProviderFailed, HttpFaceVerifier
 
     address, answers, _ = provider_server
     answers.append((500, {"error": "down"}))
@@ -160,7 +160,7 @@ def test_a_face_provider_without_a_verdict_is_a_failure(provider_server):
 
 
 def test_the_http_esign_platform_registers_signers_and_lists_documents(provider_server):
-    from domain.providers.esign import HttpESign
+    from personas.domain.providers.esign import HttpESign
 
     address, answers, seen = provider_server
     answers.append((200, {"result": {"id": "s1", "document_id": "d1", "person_id": "p1"}}))
@@ -177,7 +177,7 @@ def test_the_http_esign_platform_registers_signers_and_lists_documents(provider_
 
 
 def test_an_esign_platform_that_is_down_is_a_failure():
-    from domain.providers.esign import ESignFailed, HttpESign
+    from personas.domain.providers.esign import ESignFailed, HttpESign
 
     with pytest.raises(ESignFailed):
         HttpESign("http://127.0.0.1:9/api", timeout=1).documents_of(None, "p1")

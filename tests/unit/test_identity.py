@@ -5,8 +5,8 @@ from datetime import date, datetime
 import pytest
 from stdnum.mx import curp as stdnum_curp
 
-from domain.errors import ValidationFailed
-from domain.identity import (
+from personas.domain.errors import ValidationFailed
+from personas.domain.identity import (
     PROFILE_ITEMS,
     CurpInfo,
     age,

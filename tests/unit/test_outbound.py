@@ -8,9 +8,9 @@ import socket
 
 import pytest
 
-from domain import url_guard
-from jobs import outbound
-from jobs.outbound import Allowlist, OutboundRefused, check_url, is_public, post_json
+from personas.domain import url_guard
+from personas.jobs import outbound
+from personas.jobs.outbound import Allowlist, OutboundRefused, check_url, is_public, post_json
 
 
 def resolver_for(*addresses: str):
@@ -194,7 +194,7 @@ def test_the_system_resolver_stops_waiting_after_its_timeout(monkeypatch):
     import threading
     import time
 
-    from domain.providers import resolver
+    from personas.domain.providers import resolver
     from tests.offline_dns import SYSTEM_CALL
 
     monkeypatch.setattr(resolver.SystemResolver, "__call__", SYSTEM_CALL)

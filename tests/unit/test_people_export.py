@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from domain import people_export, spreadsheets
+from personas.domain import people_export, spreadsheets
 
 
 def exported(*values) -> list[str]:

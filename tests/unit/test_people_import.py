@@ -8,8 +8,8 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook
 
-from domain import people_export, people_import, spreadsheets
-from domain.errors import ValidationFailed
+from personas.domain import people_export, people_import, spreadsheets
+from personas.domain.errors import ValidationFailed
 from tests import xlsx_bombs
 
 

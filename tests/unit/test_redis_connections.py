@@ -2,7 +2,7 @@
 
 import pytest
 
-from persistence.redis_connections import SentinelAddress, limits_storage_uri, parse_sentinel_url
+from personas.persistence.redis_connections import SentinelAddress, limits_storage_uri, parse_sentinel_url
 
 
 def test_a_sentinel_url_names_its_sentinels_service_and_database():

@@ -6,7 +6,7 @@ from pathlib import Path
 import yaml
 from openapi_spec_validator import validate
 
-from handlers.pending import PENDING_OPERATIONS
+from personas.handlers.pending import PENDING_OPERATIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = yaml.safe_load((ROOT / "spec" / "openapi.yaml").read_text())

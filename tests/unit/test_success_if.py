@@ -2,9 +2,9 @@
 
 import pytest
 
-from domain import success_if, validation_checks, validation_rules
-from domain.errors import ValidationFailed
-from domain.success_if import ExpressionError, evaluate
+from personas.domain import success_if, validation_checks, validation_rules
+from personas.domain.errors import ValidationFailed
+from personas.domain.success_if import ExpressionError, evaluate
 
 ANSWER = {"status": "ok", "data": {"score": 0.83, "valid": True, "tags": ["a", "b"], "none": None}, "count": 3}
 

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from domain.errors import NotFound, ValidationFailed
-from domain.temporary_people import ALREADY_PROMOTED, claim, promotion_request
+from personas.domain.errors import NotFound, ValidationFailed
+from personas.domain.temporary_people import ALREADY_PROMOTED, claim, promotion_request
 
 
 def temporary(**fields):

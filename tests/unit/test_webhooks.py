@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from domain import notification_channels as channels
-from domain import webhooks
-from domain.errors import ValidationFailed
+from personas.domain import notification_channels as channels
+from personas.domain import webhooks
+from personas.domain.errors import ValidationFailed
 
 NOW = datetime(2026, 1, 1, 12, 0, 0)
 

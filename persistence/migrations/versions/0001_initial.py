@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
-from domain import catalogs
+from personas.domain import catalogs
 
 revision = '0001'
 down_revision = None

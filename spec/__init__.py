@@ -1,0 +1,1 @@
+"""The OpenAPI contract, shipped as package data so an installed wheel serves it."""
