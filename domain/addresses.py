@@ -6,7 +6,7 @@ Use cases take a unit of work and the address model (the domain cannot import pe
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from rapidfuzz import fuzz
 
@@ -124,12 +124,12 @@ def compared_pair(addresses: Iterable) -> tuple:
     return _newest([a for a in addresses if a.source == INE]), _newest(current or others)
 
 
-def refresh_similarity(uow, model, person_id: str) -> None:
+def refresh_similarity(uow, person_id: str) -> None:
     """Recompute the person's `addresses_similarity` from its addresses as they are now."""
     person = uow.people.get_any(person_id)
     if person is None:
         return
-    value = similarity(*compared_pair(uow.records(model).for_person(person_id)))
+    value = similarity(*compared_pair(uow.addresses.for_person(person_id)))
     if person.addresses_similarity != value:
         person.addresses_similarity = value
         uow.flush()
@@ -158,19 +158,23 @@ def _checked(uow, data: dict) -> dict:
     return data
 
 
-def create_address(uow, model, data: dict, present: Callable):
+def get_address(uow, address_id: str):
+    return get_record(uow.addresses, address_id, "Address")
+
+
+def create_address(uow, data: dict):
     """Store an address of a living person; recomputes the similarity; records `updated_data_to_person`."""
-    address = uow.records(model).new(**_checked(uow, data))
+    address = uow.addresses.new(**_checked(uow, data))
     uow.flush()
-    refresh_similarity(uow, model, address.person_id)
-    data_updated(uow, "address", address, present(address))
+    refresh_similarity(uow, address.person_id)
+    data_updated(uow, "address", address, uow.view("address", address))
     validations.start_auto_validations(uow, address.person_id, "address_created", address.id)
     return address
 
 
-def update_address(uow, model, address_id: str, changes: dict, present: Callable):
+def update_address(uow, address_id: str, changes: dict):
     """Partial update; a move to another person recomputes the similarity of both."""
-    address = get_record(uow, model, address_id, "Address")
+    address = get_address(uow, address_id)
     before = address.person_id
     if changes.get("person_id") == before:
         changes = {f: v for f, v in changes.items() if f != "person_id"}  # its person may since be deleted
@@ -181,16 +185,16 @@ def update_address(uow, model, address_id: str, changes: dict, present: Callable
         setattr(address, field, value)
     uow.flush()
     for person_id in dict.fromkeys((before, address.person_id)):
-        refresh_similarity(uow, model, person_id)
-    data_updated(uow, "address", address, present(address))
+        refresh_similarity(uow, person_id)
+    data_updated(uow, "address", address, uow.view("address", address))
     return address
 
 
-def delete_address(uow, model, address_id: str, present: Callable) -> None:
+def delete_address(uow, address_id: str) -> None:
     """A real delete (history keeps the record); recomputes the similarity; records the event."""
-    address = get_record(uow, model, address_id, "Address")
-    payload = present(address)
-    uow.records(model).delete(address)
+    address = get_address(uow, address_id)
+    payload = uow.view("address", address)
+    uow.addresses.delete(address)
     uow.flush()
-    refresh_similarity(uow, model, address.person_id)
+    refresh_similarity(uow, address.person_id)
     data_updated(uow, "address", address, payload)

@@ -280,9 +280,7 @@ def _created(number: int, person) -> dict:
 def _add_records(uow, targets: Targets, number: int, person_id: str, address, contact) -> None:
     try:
         if address is not None:
-            addresses.create_address(
-                uow, targets.address_model, address | {"person_id": person_id}, targets.address_view
-            )
+            addresses.create_address(uow, address | {"person_id": person_id})
         if contact is not None:
             contact_data.create_contact(uow, targets.contact, contact | {"person_id": person_id})
     except ValidationFailed as failed:

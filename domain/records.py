@@ -15,8 +15,9 @@ def require_person(uow, person_id: str | None, field: str = "person_id"):
     return person
 
 
-def get_record(uow, model, record_id, label: str = "Record"):
-    record = uow.records(model).get(record_id)
+def get_record(records, record_id, label: str = "Record"):
+    """The record of `records` (a repository of the unit of work) with that id, or NotFound."""
+    record = records.get(record_id)
     if record is None:
         raise NotFound(f"{label} not found")
     return record

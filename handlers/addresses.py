@@ -1,23 +1,21 @@
 """Addresses of people."""
 
 from personas.domain import addresses
-from personas.domain.records import get_record
 from personas.handlers.envelope import envelope, paginated
 from personas.handlers.runtime import unit_of_work
 from personas.handlers.schemas.addresses import address_in, address_out
-from personas.persistence.models.addresses import Address
 
 
 def list_addresses(person_id=None, page=1, per_page=20, cursor=None):
     with unit_of_work() as uow:
-        result = uow.records(Address).page(page, per_page, cursor, person_id=person_id)
+        result = uow.addresses.page(page, per_page, cursor, person_id=person_id)
         return paginated(result, address_out.dump(result.items, many=True))
 
 
 def create_address(body):
     data = address_in.load(body)
     with unit_of_work() as uow:
-        address = addresses.create_address(uow, Address, data, address_out.dump)
+        address = addresses.create_address(uow, data)
         result = address_out.dump(address)
         uow.commit()
     return envelope(result), 201
@@ -25,13 +23,13 @@ def create_address(body):
 
 def get_address(id):
     with unit_of_work() as uow:
-        return envelope(address_out.dump(get_record(uow, Address, id, "Address")))
+        return envelope(address_out.dump(addresses.get_address(uow, id)))
 
 
 def update_address(id, body):
     changes = address_in.load(body)
     with unit_of_work() as uow:
-        address = addresses.update_address(uow, Address, id, changes, address_out.dump)
+        address = addresses.update_address(uow, id, changes)
         result = address_out.dump(address)
         uow.commit()
     return envelope(result)
@@ -39,6 +37,6 @@ def update_address(id, body):
 
 def delete_address(id):
     with unit_of_work() as uow:
-        addresses.delete_address(uow, Address, id, address_out.dump)
+        addresses.delete_address(uow, id)
         uow.commit()
     return envelope({"id": id})

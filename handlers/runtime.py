@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from connexion import context
 from sqlalchemy.orm import Session, sessionmaker
 
+from personas.handlers.views import view
 from personas.persistence.uow import UnitOfWork
 
 
@@ -55,4 +56,4 @@ def unit_of_work(readonly: bool | None = None) -> UnitOfWork:
         readonly = False
         with contextlib.suppress(LookupError, RuntimeError, AttributeError):  # outside a request
             readonly = context.request.method in ("GET", "HEAD")
-    return UnitOfWork(current().session_factory, actor=actor(), readonly=readonly)
+    return UnitOfWork(current().session_factory, actor=actor(), readonly=readonly, views=view)

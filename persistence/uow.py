@@ -1,12 +1,14 @@
 """Unit of work: one session and one transaction per request or job, committed once."""
 
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from personas.persistence.db import BEGIN_OPTION
+from personas.persistence.models.addresses import Address
 from personas.persistence.repositories.api_keys import ApiKeyRepository
 from personas.persistence.repositories.catalogs import CatalogRepository
 from personas.persistence.repositories.events import EventRecorder
@@ -17,14 +19,29 @@ from personas.persistence.retry import CommitOutcomeUnknown, note_commit
 
 log = logging.getLogger("personas.uow")
 
+# The repositories the domain's ports name (personas.domain.ports.UnitOfWork), built on first use.
+REPOSITORIES: dict[str, Callable[[Session], object]] = {
+    "addresses": lambda session: RecordRepository(session, Address),
+}
+
 
 class UnitOfWork:
     """Context manager; rolls back unless `commit()` was called."""
 
-    def __init__(self, session_factory: sessionmaker[Session], actor: dict | None = None, readonly: bool = False):
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        actor: dict | None = None,
+        readonly: bool = False,
+        views: Callable[[str, object], dict] | None = None,
+        jobs=None,
+    ):
         self._factory = session_factory
         self.actor = actor
         self.readonly = readonly
+        self._views = views
+        # Background jobs (`enqueue(dotted_name, *args)`), for use cases that start work after the request.
+        self.jobs = jobs
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._factory()
@@ -46,6 +63,21 @@ class UnitOfWork:
     def __exit__(self, *exc) -> None:
         self.session.rollback()
         self.session.close()
+
+    def __getattr__(self, name: str):
+        # Only reached for names not set yet: a repository of REPOSITORIES, kept for this unit of work.
+        factory = REPOSITORIES.get(name)
+        if factory is None or "session" not in self.__dict__:
+            raise AttributeError(name)
+        repository = factory(self.session)
+        setattr(self, name, repository)
+        return repository
+
+    def view(self, kind: str, record) -> dict:
+        """The published representation of `record` (an event's payload), by the views it was given."""
+        if self._views is None:
+            raise RuntimeError("this unit of work was built without views")
+        return self._views(kind, record)
 
     def repository(self, cls):
         """The repository of class `cls` on this unit of work's session (one instance per class)."""

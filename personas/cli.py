@@ -214,6 +214,7 @@ def import_people(file, batch_size):
     from personas.domain import people_import
     from personas.domain.errors import ValidationFailed
     from personas.handlers.people_io import TARGETS
+    from personas.handlers.views import view
     from personas.persistence import history
 
     settings = Settings.from_env()
@@ -230,7 +231,7 @@ def import_people(file, batch_size):
 
         try:
             report = people_import.import_people(
-                lambda: UnitOfWork(factory), people_import.read_rows(stream), TARGETS, batch_size, advanced
+                lambda: UnitOfWork(factory, views=view), people_import.read_rows(stream), TARGETS, batch_size, advanced
             )
         except ValidationFailed as failed:
             raise click.ClickException(str(failed)) from None
