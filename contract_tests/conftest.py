@@ -33,7 +33,7 @@ from personas.handlers import pending, runtime
 from personas.persistence.models import ApiKey, Base
 from personas.persistence.uow import UnitOfWork
 from tests.offline_dns import OfflineResolver
-from tests.support import fresh_mariadb_database
+from tests.support import mariadb_url
 
 if os.environ.get("PERSONAS_TEST_IGNORE_PENDING"):
     # While an issue is being built its operations are still listed as pending; this lets its
@@ -129,26 +129,12 @@ def spec_only_app():
     return app
 
 
-def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
-
-
-def _mariadb_url() -> str:
-    url = os.environ.get("PERSONAS_TEST_MARIADB_URL")
-    if not url:
-        if os.environ.get("CI") == "true":
-            pytest.fail("PERSONAS_TEST_MARIADB_URL is not set: MariaDB is required under CI=true")
-        pytest.skip("PERSONAS_TEST_MARIADB_URL is not set")
-    # Its own database per xdist worker, apart from the ones tests/ uses.
-    return fresh_mariadb_database(url, f"contract_{_worker()}")
-
-
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)])
 def contract_database_url(request, tmp_path_factory):
     if request.param == "sqlite":
         # tmp_path_factory is per xdist worker, so each worker has its own file.
         return f"sqlite:///{tmp_path_factory.mktemp('contract-db') / 'personas.sqlite3'}"
-    return _mariadb_url()
+    return mariadb_url("contract_")  # apart from the databases tests/ uses
 
 
 class ContractApp:

@@ -1,4 +1,4 @@
-"""The rule engine of dynamic properties (DOMAIN.md): rules parsed when a property is saved, applied to values.
+"""The rule engine of dynamic properties: rules parsed when a property is saved, applied to values.
 
 Everything that can be judged without a value is judged when the property is saved (`check_rules`, through
 domain.dynamic_fields.check_descriptor), so a stored property never holds a rule that can only fail later.

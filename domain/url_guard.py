@@ -1,4 +1,4 @@
-"""Which URLs outgoing calls may reach: the rules of DOMAIN.md "Outgoing calls", without any I/O.
+"""Which URLs outgoing calls may reach, decided without any I/O.
 
 A URL may be called when it is http or https with a host and a valid port, and every address its host
 stands for is globally routable: `is_global`, and not multicast, reserved, site-local, 192.0.0.0/24,

@@ -18,7 +18,7 @@ from personas.handlers import runtime
 from personas.persistence.models import ApiKey
 from personas.persistence.uow import UnitOfWork
 from tests import offline_dns
-from tests.support import fresh_mariadb_database
+from tests.support import mariadb_url
 
 # The distributed suite (tests/cluster) runs on a Galera cluster and Sentinel that scripts/cluster-test.sh
 # starts, one scenario for the whole run: it is collected only when that script gives it its cluster.
@@ -57,24 +57,11 @@ def _no_name_server():
         yield
 
 
-def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
-
-
-def _mariadb_url() -> str:
-    url = os.environ.get("PERSONAS_TEST_MARIADB_URL")
-    if not url:
-        if os.environ.get("CI") == "true":
-            pytest.fail("PERSONAS_TEST_MARIADB_URL is not set: MariaDB is required under CI=true")
-        pytest.skip("PERSONAS_TEST_MARIADB_URL is not set")
-    return fresh_mariadb_database(url, _worker())
-
-
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)])
 def database_url(request, tmp_path_factory):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'personas.sqlite3'}"
-    return _mariadb_url()
+    return mariadb_url()
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """Helpers the API tests share: valid, unique CURPs and the seed's sample person."""
 
 import contextlib
+import os
 import random
 from datetime import date, timedelta
 
@@ -57,6 +58,19 @@ def writing(session_factory):
     with session_factory() as session:
         session.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})
         yield session
+
+
+def mariadb_url(prefix: str = "") -> str:
+    """A fresh MariaDB database for this xdist worker on the test command's server; skipped without one,
+    and a failure under CI=true, where a missing service must never pass as a skip."""
+    import pytest
+
+    url = os.environ.get("PERSONAS_TEST_MARIADB_URL")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PERSONAS_TEST_MARIADB_URL is not set: MariaDB is required under CI=true")
+        pytest.skip("PERSONAS_TEST_MARIADB_URL is not set")
+    return fresh_mariadb_database(url, prefix + os.environ.get("PYTEST_XDIST_WORKER", "main"))
 
 
 def fresh_mariadb_database(url: str, suffix: str) -> str:

@@ -6,7 +6,7 @@ network, deterministically, and says so (`metadata.provider = "local"`):
 - `verify_ine(front, back)`: passes unless an image is empty or contains the bytes `SPOOF`;
 - `anti_spoofing(selfie)`: passes unless the selfie is empty or contains `SPOOF`;
 - `face_duplicity(face, others)`: fails when another person's face image has the same SHA-256
-  (the local matcher decides by image content hash, DOMAIN.md "Outside services").
+  (the local matcher decides by image content hash, so tests can make a duplicate on purpose).
 Every method returns `Verdict(passed, content, metadata)`; images are bytes, supplied by the caller.
 
 `CurpRegistry` is the RENAPO-style lookup `curp` validations ask when one is configured; none is by
