@@ -64,7 +64,6 @@ def _prepare(url: str, receiver_url: str):
     from personas.persistence import crypto
     from personas.persistence.db import make_engine, make_session_factory
     from personas.persistence.migrate import upgrade
-    from personas.persistence.models.notification_channels import NotificationChannel
     from personas.persistence.uow import UnitOfWork
 
     engine = make_engine(url)
@@ -73,7 +72,7 @@ def _prepare(url: str, receiver_url: str):
     factory = make_session_factory(engine)
     with UnitOfWork(factory) as uow:
         data = {"name": "bench", "type": "webhook", "active": True, "events": ["person_register"]}
-        channels.create_channel(uow, NotificationChannel, data | {"config": {"url": receiver_url + "/hook"}})
+        channels.create_channel(uow, data | {"config": {"url": receiver_url + "/hook"}})
         uow.commit()
     return engine, factory
 

@@ -2,9 +2,9 @@
 
     gunicorn -k sync -w 2 'bench.flask_app:create()'
 
-Same settings, engine, runtime and handler code as the service (personas.app.create_app configures
-them; its Connexion app is thrown away), so the difference measured is what Connexion and the ASGI
-stack add. Errors are mapped as the service maps them: 403, 404 and 422 in the same envelope.
+Same settings, composition root and handler code as the service (personas.bootstrap, bound for each
+request as personas.app binds it), so the difference measured is what Connexion and the ASGI stack add.
+Errors are mapped as the service maps them: 403, 404 and 422 in the same envelope.
 """
 
 import orjson
@@ -12,10 +12,10 @@ from connexion import context as connexion_context
 from flask import Flask, Response, request
 from marshmallow import ValidationError as SchemaError
 
-from personas.app import create_app
+from personas.bootstrap import bootstrap
 from personas.config import Settings
 from personas.domain.errors import NotFound, ValidationFailed
-from personas.handlers import people
+from personas.handlers import people, runtime
 from personas.handlers.auth import check_api_key
 
 
@@ -28,9 +28,18 @@ def _error(status: int, error) -> Response:
 
 
 def create() -> Flask:
-    # Builds the engine, crypto, history listener and handlers.runtime exactly as the service does.
-    create_app(Settings.from_env(), migrate=False)
+    # The same container as the service's, relaying its own outbox when there is no Redis.
+    container = bootstrap(Settings.from_env(), migrate=False)
+    container.relay_in_process()
     app = Flask(__name__)
+    handle = app.wsgi_app
+
+    def bound(environ, start_response):
+        # The handlers reach the container as they do under personas.app (its answers are not streamed).
+        with runtime.bound(container):
+            return handle(environ, start_response)
+
+    app.wsgi_app = bound
 
     @app.before_request
     def authorize():

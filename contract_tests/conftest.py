@@ -29,7 +29,7 @@ from stdnum.mx import curp as stdnum_curp
 from personas.app import create_app
 from personas.config import Settings
 from personas.domain import api_keys
-from personas.handlers import pending, runtime
+from personas.handlers import pending
 from personas.persistence.models import ApiKey, Base
 from personas.persistence.uow import UnitOfWork
 from tests.offline_dns import OfflineResolver
@@ -120,12 +120,10 @@ def implemented(schema):
 
 def spec_only_app():
     """An app that only serves the spec to Schemathesis at collection time; no request reaches its database."""
-    previous = runtime._current
     app = create_app(
         Settings(database_url="sqlite://", secret_key="spec-only", allowed_hosts=TEST_HOSTS), migrate=False
     )
-    runtime.current().close()  # its database is never queried: no relay polling an empty schema
-    runtime._current = previous
+    app.container.close()  # its database is never queried: no relay polling an empty schema
     return app
 
 
@@ -138,11 +136,11 @@ def contract_database_url(request, tmp_path_factory):
 
 
 class ContractApp:
-    def __init__(self, app, runtime_):
+    def __init__(self, app):
         self.app = app
-        self.runtime = runtime_
+        self.container = app.container
         # Tables the migrations seeded (catalogs) and the API key stay; the others are data.
-        with runtime_.session_factory() as session:
+        with self.container.session_factory() as session:
             self.data_tables = [
                 table
                 for table in reversed(Base.metadata.sorted_tables)
@@ -151,7 +149,7 @@ class ContractApp:
 
     def reset_database(self) -> None:
         """Delete every row the API created, children first."""
-        with self.runtime.session_factory() as session:
+        with self.container.session_factory() as session:
             for table in self.data_tables:
                 session.execute(table.delete())
             session.commit()
@@ -162,25 +160,15 @@ def contract_app(contract_database_url) -> ContractApp:
     app = create_app(
         Settings(database_url=contract_database_url, secret_key="contract-secret", allowed_hosts=TEST_HOSTS)
     )
-    state = runtime.current()
+    state = app.container
     state.providers["resolver"] = OfflineResolver()  # URLs are checked when saved: no name server is asked
     with UnitOfWork(state.session_factory) as uow:
         uow.api_keys.add(
             ApiKey(name="contract-tests", prefix=api_keys.display_prefix(API_KEY), key_hash=api_keys.digest(API_KEY))
         )
         uow.commit()
-    yield ContractApp(app, state)
+    yield ContractApp(app)
     state.close()
-
-
-@pytest.fixture(autouse=True)
-def _contract_runtime(contract_app):
-    # `create_app` installs its runtime (settings, session factory) process-wide; reinstall ours
-    # around each contract test, in case tests/ built another app in this process.
-    previous = runtime._current
-    runtime.configure(contract_app.runtime)
-    yield
-    runtime._current = previous
 
 
 CURRENT = Counter()

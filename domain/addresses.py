@@ -1,7 +1,7 @@
 """Addresses: state resolution, the person's `addresses_similarity`, and the create/update/delete use cases.
 
-Use cases take a unit of work and the address model (the domain cannot import persistence), and
-`present`, the function that turns a record into what the API returns: events carry that payload.
+Use cases take a unit of work (`personas.domain.ports.UnitOfWork`): its `addresses` repository, and the
+published view of a record (`uow.view`) that events carry as their payload.
 """
 
 import re
@@ -12,7 +12,7 @@ from rapidfuzz import fuzz
 
 from personas.domain import validations
 from personas.domain.catalogs import resolve_state
-from personas.domain.errors import ValidationFailed
+from personas.domain.errors import Rule, ValidationFailed
 from personas.domain.records import data_updated, get_record, require_person
 
 COMPARED_FIELDS = ("street", "ext_num", "int_num", "colony", "municipality", "city", "state", "zip_code")
@@ -20,8 +20,8 @@ COMPARED_FIELDS = ("street", "ext_num", "int_num", "colony", "municipality", "ci
 EXACT_FIELDS = frozenset({"ext_num", "int_num"})
 FUZZY_THRESHOLD = 85  # rapidfuzz token_sort_ratio, 0-100: absorbs a typo or two, not a different name
 INE = "ine"
-UNKNOWN_STATE = "No existe / Unknown state: {}"
-BAD_LATITUDE = "La latitud debe estar entre -90 y 90 / Latitude must be between -90 and 90"
+UNKNOWN_STATE = Rule("unknown_reference", "No existe / Unknown state: {}")
+BAD_LATITUDE = Rule("latitude_range", "La latitud debe estar entre -90 y 90 / Latitude must be between -90 and 90")
 
 # The way Mexican addresses abbreviate words (INE credentials abbreviate nearly everything).
 ABBREVIATIONS = {

@@ -6,20 +6,19 @@ personal financial data: they are never put in error messages or logs, the card 
 service masked, and the event payload masks all three (the outbox stores it in clear).
 """
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import clabe as clabe_lib
 
-from personas.domain.errors import ValidationFailed
-from personas.domain.records import apply_changes, data_updated, delete_record, get_record, require_person
+from personas.domain.errors import Rule, ValidationFailed
+from personas.domain.records import Kind
 
 RESOURCE = "person_bank_data"
 SENSITIVE = ("account", "clabe", "card_number")
 
 BAD_FORMAT = "La CLABE debe tener 18 dígitos / A CLABE has 18 digits"
-UNKNOWN_BANK = "Banco desconocido / Unknown bank code in the CLABE"
-BAD_CONTROL_DIGIT = "Dígito de control inválido / Wrong CLABE control digit"
+UNKNOWN_BANK = Rule("clabe_unknown_bank", "Banco desconocido / Unknown bank code in the CLABE")
+BAD_CONTROL_DIGIT = Rule("clabe_check_digit", "Dígito de control inválido / Wrong CLABE control digit")
 BAD_ACCOUNT = "La cuenta debe tener de 4 a 20 dígitos / An account number has 4 to 20 digits"
 BAD_CARD = "La tarjeta debe tener de 12 a 19 dígitos / A card number has 12 to 19 digits"
 MISSING = "Campo requerido / Missing required field"
@@ -131,32 +130,16 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def create_bank_data(uow, records, data: dict, present: Callable[[object], dict]):
-    """Store a person's bank data after checking the person and the CLABE; fires `updated_data_to_person`."""
-    require_person(uow, data.get("person_id"))
-    check(data, required=("bank", "account", "clabe"))
-    record = records.new(**data, validated_at=_now())
-    uow.flush()
-    data_updated(uow, RESOURCE, record, masked_view(present(record)))
-    return record
+def _prepare(values: dict, record) -> dict:
+    """Checked values (a new record needs bank, account and CLABE); a new or changed CLABE was validated now."""
+    if record is None:
+        check(values, required=("bank", "account", "clabe"))
+        return values | {"validated_at": _now()}
+    check(values)
+    if "clabe" in values and values["clabe"] != record.clabe:
+        return values | {"validated_at": _now()}
+    return values
 
 
-def get_bank_data(uow, records, record_id: str):
-    return get_record(uow, records.model, record_id, "Bank data")
-
-
-def update_bank_data(uow, records, record_id: str, changes: dict, present: Callable[[object], dict]):
-    """Partial update; a new CLABE is validated again and gets a new `validated_at`."""
-    record = get_bank_data(uow, records, record_id)
-    if "person_id" in changes:
-        require_person(uow, changes["person_id"])
-    check(changes)
-    if "clabe" in changes and changes["clabe"] != record.clabe:
-        changes = changes | {"validated_at": _now()}
-    return apply_changes(uow, RESOURCE, record, changes, lambda r: masked_view(present(r)))
-
-
-def delete_bank_data(uow, records, record_id: str, present: Callable[[object], dict]) -> None:
-    """A real delete, kept in history (masked); fires `updated_data_to_person` with the last state."""
-    record = get_bank_data(uow, records, record_id)
-    delete_record(uow, records, RESOURCE, record, masked_view(present(record)))
+# Events carry the view masked: the outbox keeps payloads in clear.
+KIND = Kind("bank_data", RESOURCE, "Bank data", _prepare, published=masked_view)

@@ -1,15 +1,13 @@
 """Biometric results: type codes, the person's `biometrics` summary, and the use cases.
 
-Use cases take a unit of work, the biometric model (the domain cannot import persistence) and
-`present`, the function that turns a record into what the API returns: events carry that payload.
+Use cases take a unit of work: its `biometrics` repository, and the view `biometric` that events carry.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from personas.domain.errors import NotFound
-from personas.domain.records import data_updated, get_record, require_person
+from personas.domain.records import data_updated, get_record, living_person, require_person
 
 RESOURCE = "biometric"
 # Position is the stored integer, as in the seed (0 LIVENESS ... 4 FACE_MATCH_ID): append only.
@@ -91,37 +89,40 @@ def summary(results: Iterable[Result]) -> dict | None:
     }
 
 
-def refresh_summary(uow, model, person_id: str) -> None:
+def refresh_summary(uow, person_id: str) -> None:
     """Recompute the person's `biometrics` summary from its results as they are now."""
     person = uow.people.get_any(person_id)
     if person is None:
         return
-    value = summary(result_of(r) for r in uow.records(model).for_person(person_id))
+    value = summary(result_of(r) for r in uow.biometrics.for_person(person_id))
     if person.biometrics_summary != value:
         person.biometrics_summary = value
         uow.flush()
 
 
-def person_results(uow, model, person_id: str) -> list:
+def person_results(uow, person_id: str) -> list:
     """A living person's results, newest first (404 for an unknown or deleted person)."""
-    if uow.people.get(person_id) is None:
-        raise NotFound("Person not found")
-    return list(reversed(uow.records(model).for_person(person_id)))
+    living_person(uow, person_id)
+    return list(reversed(uow.biometrics.for_person(person_id)))
 
 
-def create_biometric(uow, model, data: dict, present: Callable):
+def get_biometric(uow, biometric_id: str):
+    return get_record(uow.biometrics, biometric_id, "Biometric result")
+
+
+def create_biometric(uow, data: dict):
     """Store a result of a living person; recomputes the summary; records `updated_data_to_person`."""
     require_person(uow, data.get("person_id"))
-    biometric = uow.records(model).new(**data)
+    biometric = uow.biometrics.new(**data)
     uow.flush()
-    refresh_summary(uow, model, biometric.person_id)
-    data_updated(uow, RESOURCE, biometric, present(biometric))
+    refresh_summary(uow, biometric.person_id)
+    data_updated(uow, RESOURCE, biometric, uow.view("biometric", biometric))
     return biometric
 
 
-def update_biometric(uow, model, biometric_id: str, changes: dict, present: Callable):
+def update_biometric(uow, biometric_id: str, changes: dict):
     """Partial update; a move to another person recomputes the summary of both."""
-    biometric = get_record(uow, model, biometric_id, "Biometric result")
+    biometric = get_biometric(uow, biometric_id)
     # Only what differs is checked and stored: re-sending the same person_id is no move.
     changes = {f: v for f, v in changes.items() if getattr(biometric, f) != v}
     if not changes:
@@ -133,16 +134,16 @@ def update_biometric(uow, model, biometric_id: str, changes: dict, present: Call
         setattr(biometric, field, value)
     uow.flush()
     for person_id in dict.fromkeys((before, biometric.person_id)):
-        refresh_summary(uow, model, person_id)
-    data_updated(uow, RESOURCE, biometric, present(biometric))
+        refresh_summary(uow, person_id)
+    data_updated(uow, RESOURCE, biometric, uow.view("biometric", biometric))
     return biometric
 
 
-def delete_biometric(uow, model, biometric_id: str, present: Callable) -> None:
+def delete_biometric(uow, biometric_id: str) -> None:
     """A real delete (history keeps the record); recomputes the summary; records the event."""
-    biometric = get_record(uow, model, biometric_id, "Biometric result")
-    payload = present(biometric)
-    uow.records(model).delete(biometric)
+    biometric = get_biometric(uow, biometric_id)
+    payload = uow.view("biometric", biometric)
+    uow.biometrics.delete(biometric)
     uow.flush()
-    refresh_summary(uow, model, biometric.person_id)
+    refresh_summary(uow, biometric.person_id)
     data_updated(uow, RESOURCE, biometric, payload)

@@ -17,32 +17,22 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from personas.domain.contact_data import (
-    CHANNELS,
-    RESOURCE,
-    WINDOW,
-    Records,
-    contact_at,
-    seconds_until,
-    supersede_codes,
-    utc_now,
-)
-from personas.domain.errors import RateLimited, ValidationFailed
-from personas.domain.records import data_updated
+from personas.domain.contact_data import CHANNELS, WINDOW, contact_at, seconds_until, supersede_codes, updated, utc_now
+from personas.domain.errors import RateLimited, Rule, ValidationFailed
 
 CODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 MAX_SENDS = 5
 
-NO_CODE = "No hay código pendiente; solicite uno / No pending code: request one"
-USED = "Código ya usado / Code already used"
+NO_CODE = Rule("no_pending_code", "No hay código pendiente; solicite uno / No pending code: request one")
+USED = Rule("code_used", "Código ya usado / Code already used")
 EXHAUSTED = "Demasiados intentos fallidos en la última hora; espere / Too many failed attempts in the last hour: wait"
 TOO_MANY_SENDS = (
     "Demasiados códigos enviados a esa dirección en la última hora / "
     "Too many codes sent to that address in the last hour"
 )
-EXPIRED = "Código vencido; solicite uno nuevo / Code expired: request a new one"
-WRONG = "Código incorrecto / Wrong code"
+EXPIRED = Rule("code_expired", "Código vencido; solicite uno nuevo / Code expired: request a new one")
+WRONG = Rule("wrong_code", "Código incorrecto / Wrong code")
 
 
 class CodeRejected(ValidationFailed):
@@ -67,29 +57,28 @@ def _message(channel: str, code: str) -> dict:
     return {"subject": "Tu código de verificación", "text": text, "html": html}
 
 
-def send_code(uow, records: Records, channel: str, person_id: str, address: str, sender, secret: str, now=None):
+def send_code(uow, channel: str, person_id: str, address: str, sender, secret: str, now=None):
     """Issue a code for the contact at `address`, superseding any earlier one, and send it through `sender`.
 
     RateLimited when MAX_SENDS codes went to that address within the WINDOW.
     """
     now = now or utc_now()
-    contact = contact_at(uow, records, channel, person_id, address)
+    contact = contact_at(uow, channel, person_id, address)
     destination = getattr(contact, CHANNELS[channel][0])
-    sent = records.code.sent_since(contact, channel, destination, now - WINDOW)
+    sent = uow.contact_codes.sent_since(channel, destination, now - WINDOW)
     if len(sent) >= MAX_SENDS:
         # Another send is possible once the oldest of the last MAX_SENDS leaves the window.
         raise RateLimited(TOO_MANY_SENDS, retry_after=seconds_until(sent[-MAX_SENDS] + WINDOW, now))
     code = new_code()
     supersede_codes(contact, channel, now)
-    contact.codes.append(
-        records.code(
-            channel=channel,
-            destination=destination,
-            code_hash=code_digest(secret, contact.id, channel, destination, code),
-            expires_at=now + CODE_TTL,
-            attempts=0,
-            created_at=now,
-        )
+    uow.contact_codes.issue(
+        contact,
+        channel=channel,
+        destination=destination,
+        code_hash=code_digest(secret, contact.id, channel, destination, code),
+        expires_at=now + CODE_TTL,
+        attempts=0,
+        created_at=now,
     )
     uow.flush()
     # Sent before the caller commits: if the provider fails, the previous code stays as it was.
@@ -129,14 +118,14 @@ def exhausted_until(codes: list, now: datetime) -> datetime:
     return now
 
 
-def verify_code(uow, records: Records, channel: str, person_id: str, address: str, code: str, secret: str, now=None):
+def verify_code(uow, channel: str, person_id: str, address: str, code: str, secret: str, now=None):
     """Confirm the contact's address with `code`.
 
     Raises CodeRejected (commit it: the attempt counts) when the code is refused, and RateLimited
     (nothing counted) once the contact and channel had MAX_ATTEMPTS failed checks within the WINDOW.
     """
     now = now or utc_now()
-    contact = contact_at(uow, records, channel, person_id, address)
+    contact = contact_at(uow, channel, person_id, address)
     field, confirmation, _ = CHANNELS[channel]
     destination = getattr(contact, field)
     recent = [c for c in contact.codes if c.channel == channel and c.created_at > now - WINDOW]
@@ -148,7 +137,7 @@ def verify_code(uow, records: Records, channel: str, person_id: str, address: st
     # A code older than the window has long expired: checking it cannot confirm, so it is not counted.
     if issued in recent:
         earlier = sum(failed_checks(c) for c in recent if c is not issued)
-        if not issued.count_attempt(limit=MAX_ATTEMPTS - earlier + (issued.consumed_at is not None)):
+        if not uow.contact_codes.count_attempt(issued, MAX_ATTEMPTS - earlier + (issued.consumed_at is not None)):
             raise RateLimited(EXHAUSTED, retry_after=seconds_until(exhausted_until(recent, now), now))
     problem = judge(issued, code_digest(secret, contact.id, channel, destination, code), now)
     if problem:
@@ -156,5 +145,5 @@ def verify_code(uow, records: Records, channel: str, person_id: str, address: st
     issued.consumed_at = now
     setattr(contact, confirmation, True)
     uow.flush()
-    data_updated(uow, RESOURCE, contact, records.view(contact))
+    updated(uow, contact)
     return contact

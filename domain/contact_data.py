@@ -10,18 +10,17 @@
   confirmation they never earned. A contact with codes sent in the last hour cannot be deleted
   until the hour has passed, or deleting it (and its codes) would reset the limit of its address.
 
-The caller hands in `Records` (the mapped classes and the API view), so this module imports no ORM.
+Use cases take a unit of work: its `contact_data` and `contact_codes` repositories, and the view
+`contact_data` that events carry.
 """
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from personas.domain.errors import NotFound, RateLimited, ValidationFailed
+from personas.domain.errors import NotFound, RateLimited, Rule, ValidationFailed
 from personas.domain.records import data_updated, get_record, require_person
 
 RESOURCE = "person_contact"
@@ -33,23 +32,13 @@ CHANNELS = {
     "email": ("email", "email_confirmation", "Email code send"),
 }
 
-INVALID_PHONE = "Teléfono inválido / Invalid phone number"
+INVALID_PHONE = Rule("invalid_phone", "Teléfono inválido / Invalid phone number")
+INVALID_EMAIL = Rule("invalid_email", "Correo inválido / Invalid email: {}")
 KEEPS_PERSON = "Los datos de contacto no cambian de persona / Contact data cannot move to another person"
 RECENT_CODES = (
     "Se enviaron códigos a estos datos en la última hora; elimínelos después / "
     "Codes were sent to this contact data in the last hour: delete it later"
 )
-
-
-@dataclass(frozen=True)
-class Records:
-    """What the persistence layer maps, handed in by the caller."""
-
-    contact: type  # ContactData: id, person_id, email, phone, *_confirmation, codes
-    # ContactCode: channel, destination, code_hash, expires_at, attempts, consumed_at, created_at,
-    # count_attempt(limit) and sent_since(anchor, channel, destination, since)
-    code: type
-    view: Callable[[object], dict]  # the record as the API returns it, for event payloads
 
 
 def utc_now() -> datetime:
@@ -60,7 +49,7 @@ def normalise_email(value: str) -> str:
     try:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise ValidationFailed({"email": [f"Correo inválido / Invalid email: {exc}"]}) from None
+        raise ValidationFailed({"email": [INVALID_EMAIL.format(exc)]}) from None
 
 
 def normalise_phone(value: str) -> str:
@@ -91,17 +80,22 @@ def normalise_contact(data: dict) -> dict:
     return data
 
 
-def get_contact(uow, records: Records, contact_id: str):
-    return get_record(uow, records.contact, contact_id, "Contact data")
+def get_contact(uow, contact_id: str):
+    return get_record(uow.contact_data, contact_id, "Contact data")
 
 
-def create_contact(uow, records: Records, data: dict):
+def updated(uow, contact) -> None:
+    """`updated_data_to_person` with the contact as the API shows it."""
+    data_updated(uow, RESOURCE, contact, uow.view("contact_data", contact))
+
+
+def create_contact(uow, data: dict):
     """New contact data, unconfirmed; fires `updated_data_to_person`."""
     data = normalise_contact(data)
     require_person(uow, data.get("person_id"))
-    contact = uow.records(records.contact).new(**data, email_confirmation=False, sms_confirmation=False)
+    contact = uow.contact_data.new(**data, email_confirmation=False, sms_confirmation=False)
     uow.flush()
-    data_updated(uow, RESOURCE, contact, records.view(contact))
+    updated(uow, contact)
     return contact
 
 
@@ -116,12 +110,12 @@ def seconds_until(moment: datetime, now: datetime) -> int:
     return math.ceil((moment - now).total_seconds())
 
 
-def update_contact(uow, records: Records, contact_id: str, changes: dict):
+def update_contact(uow, contact_id: str, changes: dict):
     """Partial update; a changed email or phone is unconfirmed again and its pending code is void.
 
     `person_id` may be sent but not changed (422 on it).
     """
-    contact = get_contact(uow, records, contact_id)
+    contact = get_contact(uow, contact_id)
     changes = normalise_contact(changes)
     if changes.get("person_id", contact.person_id) != contact.person_id:
         raise ValidationFailed({"person_id": [KEEPS_PERSON]})
@@ -133,34 +127,32 @@ def update_contact(uow, records: Records, contact_id: str, changes: dict):
     for field, value in changes.items():
         setattr(contact, field, value)
     uow.flush()
-    data_updated(uow, RESOURCE, contact, records.view(contact))
+    updated(uow, contact)
     return contact
 
 
-def delete_contact(uow, records: Records, contact_id: str, now=None) -> None:
+def delete_contact(uow, contact_id: str, now=None) -> None:
     """A real delete (its codes go with it); history keeps the record, the event carries it.
 
     Refused (RateLimited) while codes sent in the last hour would go with it.
     """
     now = now or utc_now()
-    contact = get_contact(uow, records, contact_id)
+    contact = get_contact(uow, contact_id)
     recent = [c.created_at for c in contact.codes if c.created_at > now - WINDOW]
     if recent:
         raise RateLimited(RECENT_CODES, retry_after=seconds_until(max(recent) + WINDOW, now))
-    payload = records.view(contact)
-    uow.records(records.contact).delete(contact)
+    payload = uow.view("contact_data", contact)
+    uow.contact_data.delete(contact)
     uow.flush()
     data_updated(uow, RESOURCE, contact, payload)
 
 
-def contact_at(uow, records: Records, channel: str, person_id: str, address: str):
+def contact_at(uow, channel: str, person_id: str, address: str):
     """The person's newest contact data with that phone or email (normalised before comparing)."""
     field = CHANNELS[channel][0]
     require_person(uow, person_id)
     wanted = normalise_contact({field: address})[field].casefold()
-    found = [
-        c for c in uow.records(records.contact).for_person(person_id) if (getattr(c, field) or "").casefold() == wanted
-    ]
+    found = [c for c in uow.contact_data.for_person(person_id) if (getattr(c, field) or "").casefold() == wanted]
     if not found:
         raise NotFound(f"La persona no tiene datos de contacto con ese {field} / No contact data with that {field}")
     return found[-1]

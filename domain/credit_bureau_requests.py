@@ -1,9 +1,8 @@
 """Credit bureau requests: a person's authorisation, with a verification code, to pull a bureau report.
 
-Use cases take a unit of work and the request model (the domain cannot import persistence). The
-`report_provider` and `report_type` enums are the spec's to check, not repeated here. A request is not
-among the records that fire `updated_data_to_person` (DOMAIN.md lists those); its history comes from
-the model's `__history__`.
+Use cases take a unit of work (its `credit_bureau_requests` repository). The `report_provider` and
+`report_type` enums are the spec's to check, not repeated here. A request is not among the records that
+fire `updated_data_to_person` (people's child records do); its history comes from the model's `__history__`.
 """
 
 from personas.domain.records import get_record, require_person
@@ -12,19 +11,19 @@ from personas.domain.records import get_record, require_person
 STORED_FIELDS = ("person_id", "report_provider", "report_type", "verification_code", "verification_contact", "config")
 
 
-def create_request(uow, model, data: dict):
+def create_request(uow, data: dict):
     """Store a request of a living person (an unknown or deleted one is a 422 on `person_id`)."""
     require_person(uow, data.get("person_id"))
-    request = uow.records(model).new(**{f: data.get(f) for f in STORED_FIELDS})
+    request = uow.credit_bureau_requests.new(**{f: data.get(f) for f in STORED_FIELDS})
     uow.flush()
     return request
 
 
-def get_request(uow, model, request_id: str):
-    return get_record(uow, model, request_id, "Credit bureau request")
+def get_request(uow, request_id: str):
+    return get_record(uow.credit_bureau_requests, request_id, "Credit bureau request")
 
 
-def delete_request(uow, model, request_id: str) -> None:
+def delete_request(uow, request_id: str) -> None:
     """A real delete; the history keeps what was deleted."""
-    uow.records(model).delete(get_request(uow, model, request_id))
+    uow.credit_bureau_requests.delete(get_request(uow, request_id))
     uow.flush()

@@ -1,6 +1,6 @@
 """Custom catalogs and their values: a value is typed by `type` and unique within its catalog.
 
-Use cases take the unit of work and the catalogs' repository (`store`); they flush, never commit.
+Use cases take the unit of work (its `custom_catalogs` repository); they flush, never commit.
 """
 
 import csv
@@ -10,19 +10,21 @@ import json
 
 from personas.domain.dynamic_fields import coerce
 from personas.domain.dynamic_rules import parse_number
-from personas.domain.errors import Conflict, NotFound, ValidationFailed
+from personas.domain.errors import Conflict, NotFound, Rule, ValidationFailed
 
 MAX_TEXT = 255
 MAX_ITEMS = 100
-DUPLICATE_VALUE = "Ya existe en este catálogo / Value already in this catalog"
+DUPLICATE_VALUE = Rule("duplicate_catalog_value", "Ya existe en este catálogo / Value already in this catalog")
+UNKNOWN_CATALOG = Rule("unknown_reference", "No existe / Unknown custom_catalog_id: {}")
+TYPE_MISMATCH = Rule("catalog_value_type", "No corresponde al tipo {} / Does not match type {}")
 
 
 def unknown_catalog(catalog_id) -> str:
-    return f"No existe / Unknown custom_catalog_id: {catalog_id}"
+    return UNKNOWN_CATALOG.format(catalog_id)
 
 
 def type_mismatch(value_type: str) -> str:
-    return f"No corresponde al tipo {value_type} / Does not match type {value_type}"
+    return TYPE_MISMATCH.format(value_type, value_type)
 
 
 def check_value(value_type: str, value):
@@ -51,37 +53,37 @@ def value_key(value) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def get_catalog(store, catalog_id: int):
-    catalog = store.get_catalog(catalog_id)
+def get_catalog(uow, catalog_id: int):
+    catalog = uow.custom_catalogs.get_catalog(catalog_id)
     if catalog is None:
         raise NotFound("Custom catalog not found")
     return catalog
 
 
-def require_catalog(store, catalog_id: int, field: str = "custom_catalog_id"):
+def require_catalog(uow, catalog_id: int, field: str = "custom_catalog_id"):
     """The catalog a request refers to; a missing one is the client's 422, not a 404."""
-    catalog = store.get_catalog(catalog_id)
+    catalog = uow.custom_catalogs.get_catalog(catalog_id)
     if catalog is None:
         raise ValidationFailed({field: [unknown_catalog(catalog_id)]})
     return catalog
 
 
-def create_catalog(uow, store, data: dict):
-    catalog = store.new_catalog(**data)
+def create_catalog(uow, data: dict):
+    catalog = uow.custom_catalogs.new_catalog(**data)
     uow.flush()
     return catalog
 
 
-def update_catalog(uow, store, catalog_id: int, changes: dict):
-    catalog = get_catalog(store, catalog_id)
+def update_catalog(uow, catalog_id: int, changes: dict):
+    catalog = get_catalog(uow, catalog_id)
     for field, value in changes.items():
         setattr(catalog, field, value)
     uow.flush()
     return catalog
 
 
-def get_value(store, value_id: int):
-    record = store.get_value(value_id)
+def get_value(uow, value_id: int):
+    record = uow.custom_catalogs.get_value(value_id)
     if record is None:
         raise NotFound("Custom catalog value not found")
     return record
@@ -91,31 +93,31 @@ def _typed(value_type: str, value):
     try:
         return check_value(value_type, value)
     except ValueError as exc:
-        raise ValidationFailed({"value": [str(exc)]}) from None
+        raise ValidationFailed({"value": [exc.args[0]]}) from None  # the Rule, not its text
 
 
-def create_value(uow, store, data: dict):
+def create_value(uow, data: dict):
     """A new value of an existing catalog, of its type, not already in the catalog."""
-    require_catalog(store, data["custom_catalog_id"])
+    require_catalog(uow, data["custom_catalog_id"])
     value = _typed(data["type"], data["value"])
     digest = value_key(value)
-    if store.value_taken(data["custom_catalog_id"], digest):
+    if uow.custom_catalogs.value_taken(data["custom_catalog_id"], digest):
         raise Conflict({"value": [DUPLICATE_VALUE]})
     fields = data | {"value": value, "value_hash": digest, "groups": list(data.get("groups") or [])}
-    record = store.new_value(**fields)
+    record = uow.custom_catalogs.new_value(**fields)
     uow.flush()
     return record
 
 
-def update_value(uow, store, value_id: int, changes: dict):
+def update_value(uow, value_id: int, changes: dict):
     """Partial update; the resulting type and value must agree and the value stay unique in its catalog."""
-    record = get_value(store, value_id)
+    record = get_value(uow, value_id)
     catalog_id = changes.get("custom_catalog_id", record.custom_catalog_id)
     if catalog_id != record.custom_catalog_id:
-        require_catalog(store, catalog_id)
+        require_catalog(uow, catalog_id)
     value = _typed(changes.get("type", record.type), changes.get("value", record.value))
     digest = value_key(value)
-    if store.value_taken(catalog_id, digest, except_id=record.id):
+    if uow.custom_catalogs.value_taken(catalog_id, digest, except_id=record.id):
         raise Conflict({"value": [DUPLICATE_VALUE]})
     for field, new in (changes | {"value": value, "value_hash": digest}).items():
         setattr(record, field, new)
@@ -129,7 +131,23 @@ MAX_CSV_ROWS = 10_000
 HEADER = ["type", "label", "value"]
 TYPES = ("string", "integer", "number", "boolean", "datetime", "array")
 FILE_FIELD = "csv_file"
-NOT_CSV = "El archivo no es CSV en UTF-8 / The file is not UTF-8 CSV"
+NOT_CSV = Rule("catalog_csv", "El archivo no es CSV en UTF-8 / The file is not UTF-8 CSV")
+BAD_CSV_LINE = Rule("catalog_csv", "CSV inválido en la línea {} / Invalid CSV at line {}: {}")
+TOO_MANY_ROWS = Rule("catalog_csv", "Más de {} renglones / More than {} rows")
+NO_ROWS = Rule("catalog_csv", "El archivo no tiene renglones de datos / The file has no data rows")
+EMPTY_CSV = Rule("empty_file", "El archivo está vacío / The file is empty")
+# A row's problems start with the column they are about.
+BAD_HEADER = Rule("catalog_csv_row", "header: debe ser exactamente type,label,value / must be exactly type,label,value")
+WRONG_COLUMNS = Rule(
+    "catalog_csv_row", "columns: se esperaban 3 columnas (type,label,value), hay {} / expected 3, got {}"
+)
+BAD_TYPE = Rule(
+    "catalog_csv_row", "type: debe ser uno de " + ", ".join(TYPES) + " / must be one of " + ", ".join(TYPES)
+)
+BAD_LABEL = Rule("catalog_csv_row", "label: texto de 1 a {} caracteres / must have 1 to {} characters")
+BAD_CELL = Rule("catalog_csv_row", "value: '{}' no es un {} / is not a valid {}")
+REPEATED_VALUE = Rule("catalog_csv_row", "value: repetido de la línea {} / repeats line {}")
+VALUE_IN_CATALOG = Rule("catalog_csv_row", "value: ya existe en el catálogo / already in the catalog")
 
 
 def _cell(value_type: str, text: str):
@@ -146,22 +164,20 @@ def _cell(value_type: str, text: str):
 
 def _row(line: int, row: list[str]) -> tuple[dict | None, list[str]]:
     if len(row) != len(HEADER):
-        return None, [
-            f"columns: se esperaban 3 columnas (type,label,value), hay {len(row)} / expected 3, got {len(row)}"
-        ]
+        return None, [WRONG_COLUMNS.format(len(row), len(row))]
     value_type, label, text = (cell.strip() for cell in row)
     problems = []
     if value_type not in TYPES:
-        problems.append("type: debe ser uno de " + ", ".join(TYPES) + " / must be one of " + ", ".join(TYPES))
+        problems.append(BAD_TYPE)
     if not label or len(label) > MAX_TEXT:
-        problems.append(f"label: texto de 1 a {MAX_TEXT} caracteres / must have 1 to {MAX_TEXT} characters")
+        problems.append(BAD_LABEL.format(MAX_TEXT, MAX_TEXT))
     value = None
     if value_type in TYPES:
         try:
             value = check_value(value_type, _cell(value_type, text))
         except ValueError:
             shown = text if len(text) <= 40 else text[:40] + "..."
-            problems.append(f"value: '{shown}' no es un {value_type} / is not a valid {value_type}")
+            problems.append(BAD_CELL.format(shown, value_type, value_type))
     if problems:
         return None, problems
     return {"line": line, "type": value_type, "label": label, "value": value, "value_hash": value_key(value)}, []
@@ -177,9 +193,9 @@ def read_csv(stream) -> tuple[list[dict], dict[str, list[str]]]:
         if header is not None and any("\x00" in cell for cell in header):
             raise ValidationFailed({FILE_FIELD: [NOT_CSV]})  # NUL: a binary file, not text
         if header is None:
-            raise ValidationFailed({FILE_FIELD: ["El archivo está vacío / The file is empty"]})
+            raise ValidationFailed({FILE_FIELD: [EMPTY_CSV]})
         if [cell.strip() for cell in header] != HEADER:
-            errors["1"] = ["header: debe ser exactamente type,label,value / must be exactly type,label,value"]
+            errors["1"] = [BAD_HEADER]
         line = reader.line_num + 1
         for row in reader:
             if any("\x00" in cell for cell in row):
@@ -187,9 +203,7 @@ def read_csv(stream) -> tuple[list[dict], dict[str, list[str]]]:
             if row:  # a blank line is no row
                 count += 1
                 if count > MAX_CSV_ROWS:
-                    raise ValidationFailed(
-                        {FILE_FIELD: [f"Más de {MAX_CSV_ROWS} renglones / More than {MAX_CSV_ROWS} rows"]}
-                    )
+                    raise ValidationFailed({FILE_FIELD: [TOO_MANY_ROWS.format(MAX_CSV_ROWS, MAX_CSV_ROWS)]})
                 parsed, problems = _row(line, row)
                 if problems:
                     errors[str(line)] = problems
@@ -199,34 +213,30 @@ def read_csv(stream) -> tuple[list[dict], dict[str, list[str]]]:
     except UnicodeDecodeError:
         raise ValidationFailed({FILE_FIELD: [NOT_CSV]}) from None
     except csv.Error as exc:
-        raise ValidationFailed(
-            {FILE_FIELD: [f"CSV inválido en la línea {line} / Invalid CSV at line {line}: {exc}"]}
-        ) from None
+        raise ValidationFailed({FILE_FIELD: [BAD_CSV_LINE.format(line, line, exc)]}) from None
     finally:
         text.detach()
     if not rows and not errors:
-        raise ValidationFailed({FILE_FIELD: ["El archivo no tiene renglones de datos / The file has no data rows"]})
+        raise ValidationFailed({FILE_FIELD: [NO_ROWS]})
     return rows, errors
 
 
-def bulk_create(uow, store, catalog_id: int, stream) -> int:
+def bulk_create(uow, catalog_id: int, stream) -> int:
     """Every row of the CSV into the catalog, or none: errors are listed by line number."""
-    require_catalog(store, catalog_id)
+    require_catalog(uow, catalog_id)
     rows, errors = read_csv(stream)
     first_seen: dict[str, int] = {}
     for row in rows:
         earlier = first_seen.setdefault(row["value_hash"], row["line"])
         if earlier != row["line"]:
-            errors.setdefault(str(row["line"]), []).append(
-                f"value: repetido de la línea {earlier} / repeats line {earlier}"
-            )
-    taken = store.existing_hashes(catalog_id, list(first_seen))
+            errors.setdefault(str(row["line"]), []).append(REPEATED_VALUE.format(earlier, earlier))
+    taken = uow.custom_catalogs.existing_hashes(catalog_id, list(first_seen))
     for row in rows:
         if row["value_hash"] in taken:
-            errors.setdefault(str(row["line"]), []).append("value: ya existe en el catálogo / already in the catalog")
+            errors.setdefault(str(row["line"]), []).append(VALUE_IN_CATALOG)
     if errors:
         raise ValidationFailed(dict(sorted(errors.items(), key=lambda item: int(item[0]))))
-    store.insert_values(
+    uow.custom_catalogs.insert_values(
         [
             {k: row[k] for k in ("type", "label", "value", "value_hash")}
             | {"custom_catalog_id": catalog_id, "groups": []}

@@ -19,8 +19,10 @@ from personas.domain.dynamic_rules import (
     parse_moment,
     say,
 )
+from personas.domain.errors import Rule as DomainRule  # `Rule` here is a descriptor's rule
 
 KEY = re.compile(r"[a-z][a-z0-9_]{0,63}")
+DUPLICATE_KEY = DomainRule("duplicate_field_key", "Clave repetida en el descriptor / Duplicate key in descriptor: {}")
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ def check_descriptor(descriptor: list[dict]) -> tuple[list[dict], dict[str, list
         if not isinstance(key, str) or not KEY.fullmatch(key):
             errors[f"{where}.key"] = ["Clave inválida / Invalid key: lowercase letters, digits and _"]
         elif key in keys:
-            errors[f"{where}.key"] = [f"Clave repetida en el descriptor / Duplicate key in descriptor: {key}"]
+            errors[f"{where}.key"] = [DUPLICATE_KEY.format(key)]
         keys.add(key)
         if field_type not in FIELD_TYPES:
             errors[f"{where}.type"] = [f"Tipo desconocido / Unknown type: {str(field_type)[:30]}"]

@@ -2,7 +2,7 @@
 
 A property's `key` is a slug of its name; its descriptor is checked when saved (rules, keys, catalogs). Values
 are checked against the descriptor and kept as versions: each save is a new version, the newest is "the" value.
-Use cases take the unit of work and the properties' repository (`store`); they flush, never commit.
+Use cases take the unit of work (its `dynamic_properties` repository); they flush, never commit.
 """
 
 import re
@@ -12,11 +12,18 @@ from datetime import UTC, datetime
 from personas.domain.custom_catalogs import value_key
 from personas.domain.dynamic_fields import check_descriptor, check_values, fields_of
 from personas.domain.dynamic_rules import say
-from personas.domain.errors import NotFound, ValidationFailed
-from personas.domain.records import require_person
+from personas.domain.errors import NotFound, Rule, ValidationFailed
+from personas.domain.records import living_person, require_person
 
-EMPTY_KEY = "El nombre no produce una clave / The name gives an empty key"
-OTHER_PROPERTY = "No coincide con la propiedad de la ruta / Does not match the property in the path"
+EMPTY_KEY = Rule("empty_property_key", "El nombre no produce una clave / The name gives an empty key")
+KEY_TAKEN = Rule(
+    "duplicate_property_key",
+    "Ya existe una propiedad con esa clave / A dynamic property with this key already exists: {}",
+)
+UNKNOWN_CATALOG = Rule("unknown_reference", "No existe / Unknown custom catalog: {}")
+OTHER_PROPERTY = Rule(
+    "property_mismatch", "No coincide con la propiedad de la ruta / Does not match the property in the path"
+)
 
 
 def slug(name: str) -> str:
@@ -25,56 +32,56 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")[:255].strip("_")
 
 
-def _key(store, name: str, errors: dict, except_id: str | None = None) -> str:
+def _key(uow, name: str, errors: dict, except_id: str | None = None) -> str:
     key = slug(name)
     if not key:
         errors["name"] = [EMPTY_KEY]
-    elif store.key_taken(key, except_id):
-        errors["name"] = [
-            f"Ya existe una propiedad con esa clave / A dynamic property with this key already exists: {key}"
-        ]
+    elif uow.dynamic_properties.key_taken(key, except_id):
+        errors["name"] = [KEY_TAKEN.format(key)]
     return key
 
 
-def _descriptor(store, descriptor: list[dict], errors: dict) -> list[dict]:
+def _descriptor(uow, descriptor: list[dict], errors: dict) -> list[dict]:
     stored, problems = check_descriptor(descriptor)
     wanted = {item.get("catalog_id") for item in descriptor} - {None}
-    known = store.existing_catalogs(wanted) if wanted else set()
+    known = uow.dynamic_properties.existing_catalogs(wanted) if wanted else set()
     for n, item in enumerate(descriptor):
         if item.get("catalog_id") is not None and item["catalog_id"] not in known:
-            problems[f"descriptor.{n}.catalog_id"] = [f"No existe / Unknown custom catalog: {item['catalog_id']}"]
+            problems[f"descriptor.{n}.catalog_id"] = [UNKNOWN_CATALOG.format(item["catalog_id"])]
     errors.update(problems)
     return stored
 
 
-def get_property(store, property_id: str):
-    prop = store.get_property(property_id)
+def get_property(uow, property_id: str):
+    prop = uow.dynamic_properties.get_property(property_id)
     if prop is None:
         raise NotFound("Dynamic property not found")
     return prop
 
 
-def create_property(uow, store, data: dict):
+def create_property(uow, data: dict):
     """A new property; its key comes from the name and must be free, its descriptor must hold."""
     errors: dict[str, list[str]] = {}
-    key = _key(store, data["name"], errors)
-    descriptor = _descriptor(store, data["descriptor"], errors)
+    key = _key(uow, data["name"], errors)
+    descriptor = _descriptor(uow, data["descriptor"], errors)
     if errors:
         raise ValidationFailed(errors)
-    prop = store.new_property(name=data["name"], description=data.get("description"), key=key, descriptor=descriptor)
+    prop = uow.dynamic_properties.new_property(
+        name=data["name"], description=data.get("description"), key=key, descriptor=descriptor
+    )
     uow.flush()
     return prop
 
 
-def update_property(uow, store, property_id: str, changes: dict):
+def update_property(uow, property_id: str, changes: dict):
     """Partial update; a new name recomputes the key, a new descriptor replaces the old one whole."""
-    prop = get_property(store, property_id)
+    prop = get_property(uow, property_id)
     errors: dict[str, list[str]] = {}
     fields = dict(changes)
     if "name" in changes:
-        fields["key"] = _key(store, changes["name"], errors, except_id=prop.id)
+        fields["key"] = _key(uow, changes["name"], errors, except_id=prop.id)
     if "descriptor" in changes:
-        fields["descriptor"] = _descriptor(store, changes["descriptor"], errors)
+        fields["descriptor"] = _descriptor(uow, changes["descriptor"], errors)
     if errors:
         raise ValidationFailed(errors)
     for field, value in fields.items():
@@ -83,14 +90,14 @@ def update_property(uow, store, property_id: str, changes: dict):
     return prop
 
 
-def _check_catalogs(store, fields, kept: dict, errors: dict) -> None:
+def _check_catalogs(uow, fields, kept: dict, errors: dict) -> None:
     """With `catalog_id`, a value (each element of an array) must be one of that catalog's values."""
     for field in fields:
         value = kept.get(field.key)
         if field.catalog_id is None or value is None or field.key in errors:
             continue
         digests = {value_key(item) for item in (value if isinstance(value, list) else [value])}
-        if digests - store.catalog_hashes(field.catalog_id, digests):
+        if digests - uow.dynamic_properties.catalog_hashes(field.catalog_id, digests):
             cid = field.catalog_id
             errors[field.key] = [
                 say(
@@ -101,9 +108,9 @@ def _check_catalogs(store, fields, kept: dict, errors: dict) -> None:
             ]
 
 
-def save_values(uow, store, property_id: str, data: dict, now: datetime | None = None):
+def save_values(uow, property_id: str, data: dict, now: datetime | None = None):
     """A new version of a person's values for the property, checked against its descriptor; all or nothing."""
-    prop = get_property(store, property_id)
+    prop = get_property(uow, property_id)
     errors: dict[str, list[str]] = {}
     sent_id = data.get("dynamic_property_id")
     if sent_id is not None and sent_id.lower() != prop.id:
@@ -117,31 +124,31 @@ def save_values(uow, store, property_id: str, data: dict, now: datetime | None =
     kept, problems = check_values(fields, data["values"], now or datetime.now(UTC))
     for key, messages in problems.items():
         errors.setdefault(key, []).extend(messages)
-    _check_catalogs(store, fields, kept, errors)
+    _check_catalogs(uow, fields, kept, errors)
     if errors:
         raise ValidationFailed(errors)
     # Serialises saves for the person, so two cannot take the same version number.
-    store.lock_person(person.id)
-    version = store.last_version(person.id, prop.id) + 1
-    record = store.new_value(person_id=person.id, dynamic_property_id=prop.id, values=kept, version=version)
+    uow.dynamic_properties.lock_person(person.id)
+    version = uow.dynamic_properties.last_version(person.id, prop.id) + 1
+    record = uow.dynamic_properties.new_value(
+        person_id=person.id, dynamic_property_id=prop.id, values=kept, version=version
+    )
     uow.flush()
     return record
 
 
-def get_value(store, value_id: str):
-    record = store.get_value(value_id)
+def get_value(uow, value_id: str):
+    record = uow.dynamic_properties.get_value(value_id)
     if record is None:
         raise NotFound("Dynamic value not found")
     return record
 
 
 def person_values(
-    uow, store, person_id: str, everything: bool, descriptor_id: str | None, page: int, per_page: int, cursor=None
+    uow, person_id: str, everything: bool, descriptor_id: str | None, page: int, per_page: int, cursor=None
 ):
     """A person's newest value per property, or every version with `everything`; 404 for an unknown person."""
-    person = uow.people.get(person_id)
-    if person is None:
-        raise NotFound("Person not found")
-    return store.values_page(
+    person = living_person(uow, person_id)
+    return uow.dynamic_properties.values_page(
         page, per_page, person_id=person.id, property_id=descriptor_id, latest_only=not everything, cursor=cursor
     )

@@ -19,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 import re2
 from email_validator import EmailNotValidError, validate_email
 
+from personas.domain.errors import Rule as DomainRule  # `Rule` here is a descriptor's rule
+
 FIELD_TYPES = ("string", "integer", "number", "boolean", "datetime", "array")
 MAX_NUMBER = 1e15
 MAX_PATTERN = 500
@@ -38,7 +40,15 @@ APPLIES = {
 }
 NO_ARGUMENT = {"required", "nullable", "email", "date"}
 KEYWORD_MOMENTS = {"now", "today", "tomorrow", "yesterday"}
-UNKNOWN_FIELD = "No es un campo de esta propiedad / Not a field of this property"
+UNKNOWN_FIELD = DomainRule("unknown_property_field", "No es un campo de esta propiedad / Not a field of this property")
+# A rule of a descriptor that cannot be saved.
+MALFORMED = DomainRule("invalid_property_rule", "Regla mal formada / Malformed rule: {} ({})")
+UNKNOWN_RULE = DomainRule("invalid_property_rule", "Regla desconocida / Unknown rule: {}")
+RULE_TYPE = DomainRule("invalid_property_rule", "La regla no aplica al tipo {} / Rule does not apply to type {}: {}")
+DUPLICATE_RULE = DomainRule("invalid_property_rule", "Regla repetida / Duplicate rule: {}")
+CONTRADICTORY = DomainRule("invalid_property_rule", "Reglas contradictorias / Contradictory rules: {}")
+# A value that breaks a rule of its field: the rule, then why (`min:10 — ...`).
+BROKEN = DomainRule("dynamic_value_rule", "{} — {} / {}")
 
 _INTEGER = re.compile(r"[+-]?\d{1,16}")
 _NUMBER = re.compile(r"[+-]?(\d{1,16}(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?")
@@ -66,7 +76,7 @@ class Rule:
 
 
 def _malformed(text: str, why: str) -> RuleError:
-    return RuleError(f"Regla mal formada / Malformed rule: {text[:60]} ({why})")
+    return RuleError(MALFORMED.format(text[:60], why))
 
 
 def parse_moment(text) -> datetime | None:
@@ -149,9 +159,9 @@ def parse_rule(text: str, field_type: str) -> Rule:
     raw = text.strip()
     name, colon, arg = raw.partition(":")
     if name not in APPLIES:
-        raise RuleError(f"Regla desconocida / Unknown rule: {name[:60]}")
+        raise RuleError(UNKNOWN_RULE.format(name[:60]))
     if field_type not in APPLIES[name]:
-        raise RuleError(f"La regla no aplica al tipo {field_type} / Rule does not apply to type {field_type}: {name}")
+        raise RuleError(RULE_TYPE.format(field_type, field_type, name))
     if name in NO_ARGUMENT:
         if colon:
             raise _malformed(raw, "takes no argument")
@@ -197,13 +207,13 @@ def check_rules(rules: list[str], field_type: str) -> tuple[tuple[Rule, ...], di
             errors[index] = exc.message
             continue
         if rule.name in seen:
-            errors[index] = f"Regla repetida / Duplicate rule: {rule.name}"
+            errors[index] = DUPLICATE_RULE.format(rule.name)
             continue
         seen[rule.name] = (index, rule)
         parsed.append(rule)
     clash = _contradiction(seen)
     if clash:
-        errors[clash[0]] = f"Reglas contradictorias / Contradictory rules: {clash[1]}"
+        errors[clash[0]] = CONTRADICTORY.format(clash[1])
     return tuple(parsed), errors
 
 
@@ -211,7 +221,7 @@ def check_rules(rules: list[str], field_type: str) -> tuple[tuple[Rule, ...], di
 
 
 def say(rule: str, es: str, en: str) -> str:
-    return f"{rule} — {es} / {en}"
+    return BROKEN.format(rule, es, en)
 
 
 def as_text(item) -> str:

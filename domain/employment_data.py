@@ -1,19 +1,19 @@
-"""Employment data of a person: ranges of the seed and the create/update/delete use cases."""
+"""Employment data of a person: ranges of the seed and the period; `KIND` has the use cases."""
 
-from collections.abc import Callable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from personas.domain.errors import ValidationFailed
-from personas.domain.records import apply_changes, data_updated, delete_record, get_record, require_person
+from personas.domain.errors import Rule, ValidationFailed
+from personas.domain.records import Kind
 
 RESOURCE = "person_employment_data"
 MONEY_FIELDS = ("gross_salary", "net_salary")
 MAX_MONEY = Decimal("1000000000000")
 MAX_SENIORITY = 100
 
-TERMINATION_BEFORE_HIRING = (
-    "La fecha de baja no puede ser anterior a la de contratación / termination_date is before hiring_date"
+TERMINATION_BEFORE_HIRING = Rule(
+    "termination_before_hiring",
+    "La fecha de baja no puede ser anterior a la de contratación / termination_date is before hiring_date",
 )
 BAD_MONEY = "Debe ser un monto entre 0 y 10^12 / Must be an amount from 0 to 10^12"
 BAD_SENIORITY = "Debe ser un entero entre 0 y 100 / Must be a whole number from 0 to 100"
@@ -25,6 +25,11 @@ def cents(value) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+def is_amount(value) -> bool:
+    """A number (not a boolean) from 0 to MAX_MONEY."""
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool) and 0 <= value <= MAX_MONEY
+
+
 def clean(values: dict) -> dict:
     """`values` checked (ranges and types of the seed) with amounts rounded to cents.
 
@@ -33,10 +38,7 @@ def clean(values: dict) -> dict:
     """
     errors: dict[str, list[str]] = {}
     for field in MONEY_FIELDS:
-        value = values.get(field)
-        if value is not None and not (
-            isinstance(value, int | float | Decimal) and not isinstance(value, bool) and 0 <= value <= MAX_MONEY
-        ):
+        if values.get(field) is not None and not is_amount(values[field]):
             errors[field] = [BAD_MONEY]
     seniority = values.get("seniority")
     if seniority is not None and not (
@@ -57,34 +59,14 @@ def check_period(hiring: date | None, termination: date | None) -> None:
         raise ValidationFailed({"termination_date": [TERMINATION_BEFORE_HIRING]})
 
 
-def create_employment_data(uow, records, data: dict, present: Callable[[object], dict]):
-    """Store a person's employment data; fires `updated_data_to_person`."""
-    require_person(uow, data.get("person_id"))
-    data = clean(data)
-    check_period(data.get("hiring_date"), data.get("termination_date"))
-    record = records.new(**data)
-    uow.flush()
-    data_updated(uow, RESOURCE, record, present(record))
-    return record
-
-
-def get_employment_data(uow, records, record_id: str):
-    return get_record(uow, records.model, record_id, "Employment data")
-
-
-def update_employment_data(uow, records, record_id: str, changes: dict, present: Callable[[object], dict]):
-    """Partial update; the period is checked on the resulting record, so either date may change alone."""
-    record = get_employment_data(uow, records, record_id)
-    if "person_id" in changes:
-        require_person(uow, changes["person_id"])
-    changes = clean(changes)
+def _prepare(values: dict, record) -> dict:
+    """Checked values; the period is checked as the record will be, so either date may change alone."""
+    values = clean(values)
     check_period(
-        changes.get("hiring_date", record.hiring_date), changes.get("termination_date", record.termination_date)
+        values.get("hiring_date", getattr(record, "hiring_date", None)),
+        values.get("termination_date", getattr(record, "termination_date", None)),
     )
-    return apply_changes(uow, RESOURCE, record, changes, present)
+    return values
 
 
-def delete_employment_data(uow, records, record_id: str, present: Callable[[object], dict]) -> None:
-    """A real delete, kept in history; fires `updated_data_to_person` with the last state."""
-    record = get_employment_data(uow, records, record_id)
-    delete_record(uow, records, RESOURCE, record, present(record))
+KIND = Kind("employment_data", RESOURCE, "Employment data", _prepare)

@@ -3,6 +3,29 @@
 from __future__ import annotations
 
 
+class Rule(str):
+    """The message of a business rule a JSON Schema cannot state; `code` names the rule.
+
+    It is the message text itself, so `ValidationFailed({field: [RULE]})` answers the same text as ever,
+    and the 422 also names the rule (the spec's `DomainRule` codes). `format` keeps the code:
+    `UNKNOWN_STATE.format(name)` is still that rule.
+    """
+
+    code: str
+
+    def __new__(cls, code: str, text: str) -> Rule:
+        rule = super().__new__(cls, text)
+        rule.code = code
+        return rule
+
+    def format(self, *args, **kwargs) -> Rule:
+        return Rule(self.code, super().format(*args, **kwargs))
+
+    def __reduce__(self):
+        # str's own pickling would call Rule(text) without the code.
+        return Rule, (self.code, str(self))
+
+
 class DomainError(Exception):
     """Base of every error the domain raises on purpose."""
 
@@ -30,6 +53,11 @@ class NotFound(DomainError):
 
 class Conflict(ValidationFailed):
     """A value that must be unique is already used, e.g. a national_id (still a 422 with the field)."""
+
+
+class DuplicateKey(DomainError):
+    """The store refused a value that must be unique: another writer took it after it was checked. Work
+    that checks many values at once can be done again, checking each as it goes."""
 
 
 class RateLimited(DomainError):

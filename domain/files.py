@@ -1,7 +1,6 @@
 """Files: content sniffing, size limits, clean names, signed download links, and the media use cases.
 
-Use cases take a unit of work, the storage, and `owners` ({model name: repository lookup}), since the
-domain cannot import persistence. Media rows are built by the caller's `new_media` for the same reason.
+Use cases take a unit of work (its `media` and `temporary_files` repositories) and the storage.
 """
 
 import hashlib
@@ -15,19 +14,21 @@ from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
 
 from personas.domain import json_depth
-from personas.domain.errors import ValidationFailed
+from personas.domain.errors import Rule, ValidationFailed
 
 MAX_FILE = 2 * 1024 * 1024
 MAX_TEMPORARY_FILE = 10 * 1024 * 1024
 TEMPORARY_LIFETIME = timedelta(hours=24)
 CHUNK = 65536
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
-UNKNOWN_MODEL = "No existe el registro del modelo / Unknown model record"
-UNKNOWN_TEMPORARY = "No existe el archivo temporal o expiró / Unknown or expired temporary file"
-NOT_AN_IMAGE = "Debe ser una imagen JPG o PNG / Must be a JPEG or PNG image"
-BAD_METADATA = "Debe ser un objeto JSON / Must be a JSON object"
+UNKNOWN_MODEL = Rule("unknown_model_record", "No existe el registro del modelo / Unknown model record")
+UNKNOWN_TEMPORARY = Rule(
+    "unknown_temporary_file", "No existe el archivo temporal o expiró / Unknown or expired temporary file"
+)
+NOT_AN_IMAGE = Rule("not_an_image", "Debe ser una imagen JPG o PNG / Must be a JPEG or PNG image")
+BAD_METADATA = Rule("form_json", "Debe ser un objeto JSON / Must be a JSON object")
 BAD_URL = "Debe ser una URL http o https / Must be an http or https URL"
-EMPTY_FILE = "El archivo está vacío / The file is empty"
+EMPTY_FILE = Rule("empty_file", "El archivo está vacío / The file is empty")
 
 # (prefix, offset, mime type): what the first bytes say, whatever the name or the client's header say.
 _SIGNATURES = (
@@ -142,10 +143,11 @@ def temporary_key(tmp_id: str) -> str:
     return f"tmp/{tmp_id}"
 
 
-def require_owner(uow, owners: dict, model: str, model_id: str, field: str = "model_id") -> None:
+def require_owner(uow, model: str, model_id: str, field: str = "model_id") -> None:
     """The owner must exist (a person must not be deleted); 422 on the client's `model_id` otherwise."""
-    lookup = owners.get(model)
-    if lookup is None or lookup(uow, model_id) is None:
+    # A deleted person owns no new files.
+    person = model == "person"
+    if not (uow.people.get(model_id) is not None if person else uow.media.owner_exists(model, model_id)):
         raise ValidationFailed({field: [UNKNOWN_MODEL]})
 
 

@@ -1,24 +1,16 @@
-"""Financial data of a person: income, expenses, dependents, free metadata; create/update/delete."""
+"""Financial data of a person: income, expenses, dependents, free metadata; `KIND` has the use cases."""
 
-from collections.abc import Callable
-from decimal import Decimal
-
-from personas.domain.employment_data import MAX_MONEY, cents
+from personas.domain.employment_data import BAD_MONEY, cents, is_amount
 from personas.domain.errors import ValidationFailed
-from personas.domain.records import apply_changes, data_updated, delete_record, get_record, require_person
+from personas.domain.records import Kind
 
 RESOURCE = "person_financial_data"
 MONEY_FIELDS = ("monthly_income", "monthly_expenses")
 MAX_DEPENDENTS = 100
 MAX_METADATA_KEYS = 100
 
-BAD_MONEY = "Debe ser un monto entre 0 y 10^12 / Must be an amount from 0 to 10^12"
 BAD_DEPENDENTS = "Debe ser un entero entre 0 y 100 / Must be a whole number from 0 to 100"
 BAD_METADATA = "Debe ser un objeto de hasta 100 claves / Must be an object of at most 100 keys"
-
-
-def _amount(value) -> bool:
-    return isinstance(value, int | float | Decimal) and not isinstance(value, bool) and 0 <= value <= MAX_MONEY
 
 
 def clean(values: dict) -> dict:
@@ -28,7 +20,7 @@ def clean(values: dict) -> dict:
     """
     errors: dict[str, list[str]] = {}
     for field in MONEY_FIELDS:
-        if values.get(field) is not None and not _amount(values[field]):
+        if values.get(field) is not None and not is_amount(values[field]):
             errors[field] = [BAD_MONEY]
     dependents = values.get("dependents")
     if dependents is not None and not (
@@ -43,33 +35,10 @@ def clean(values: dict) -> dict:
     return {k: cents(v) if k in MONEY_FIELDS and v is not None else v for k, v in values.items()}
 
 
-def create_financial_data(uow, records, data: dict, present: Callable[[object], dict]):
-    """Store a person's financial data; fires `updated_data_to_person`."""
-    require_person(uow, data.get("person_id"))
-    record = records.new(**_columns(clean(data)))
-    uow.flush()
-    data_updated(uow, RESOURCE, record, present(record))
-    return record
+def _prepare(values: dict, record) -> dict:
+    """Checked values; `metadata`, when sent, replaces the previous object. The record keeps it as
+    `metadata_` (`metadata` is reserved by SQLAlchemy's declarative base)."""
+    return {("metadata_" if k == "metadata" else k): v for k, v in clean(values).items()}
 
 
-def get_financial_data(uow, records, record_id: str):
-    return get_record(uow, records.model, record_id, "Financial data")
-
-
-def update_financial_data(uow, records, record_id: str, changes: dict, present: Callable[[object], dict]):
-    """Partial update; `metadata`, when sent, replaces the previous object."""
-    record = get_financial_data(uow, records, record_id)
-    if "person_id" in changes:
-        require_person(uow, changes["person_id"])
-    return apply_changes(uow, RESOURCE, record, _columns(clean(changes)), present)
-
-
-def delete_financial_data(uow, records, record_id: str, present: Callable[[object], dict]) -> None:
-    """A real delete, kept in history; fires `updated_data_to_person` with the last state."""
-    record = get_financial_data(uow, records, record_id)
-    delete_record(uow, records, RESOURCE, record, present(record))
-
-
-def _columns(values: dict) -> dict:
-    # `metadata` is reserved by SQLAlchemy's declarative base; the record keeps it as `metadata_`.
-    return {("metadata_" if k == "metadata" else k): v for k, v in values.items()}
+KIND = Kind("financial_data", RESOURCE, "Financial data", _prepare)

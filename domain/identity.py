@@ -12,10 +12,17 @@ from stdnum.mx import curp as stdnum_curp
 from stdnum.mx import rfc as stdnum_rfc
 
 from personas.domain.catalogs import resolve_state, state_by_code, state_by_id
-from personas.domain.errors import ValidationFailed
+from personas.domain.errors import Rule, ValidationFailed
 
 Gender = Literal["MALE", "FEMALE"]
 _GENDERS: dict[str, Gender] = {"M": "MALE", "F": "FEMALE"}  # stdnum's get_gender answers M/F
+
+INVALID_CURP = Rule("invalid_curp", "CURP inválida: {} / Invalid CURP: {}")
+INVALID_RFC_DATE = Rule(
+    "invalid_rfc_date",
+    "RFC inválido: fecha incorrecta o palabra no permitida / Invalid RFC: wrong date or forbidden word",
+)
+CURP_MISMATCH = Rule("curp_mismatch", "No coincide con la CURP ({}) / Does not match the CURP ({})")
 
 
 @dataclass(frozen=True)
@@ -32,7 +39,7 @@ def _both(spanish: str, english: str) -> str:
 
 
 def _curp_error(spanish: str, english: str) -> ValidationFailed:
-    return ValidationFailed({"national_id": [_both(f"CURP inválida: {spanish}", f"Invalid CURP: {english}")]})
+    return ValidationFailed({"national_id": [INVALID_CURP.format(spanish, english)]})
 
 
 def _curp_component_problem(number: str) -> ValidationFailed:
@@ -94,7 +101,7 @@ def check_rfc(value: object) -> str:
         # carry a wrong one (see stdnum.mx.rfc's docstring), and refusing a real RFC is worse for KYC.
         return stdnum_rfc.validate(number)
     except stdnum_errors.InvalidComponent:
-        raise _rfc_error("fecha incorrecta o palabra no permitida", "wrong date or forbidden word") from None
+        raise ValidationFailed({"tax_id": [INVALID_RFC_DATE]}) from None
     except stdnum_errors.ValidationError:
         raise _rfc_error("formato incorrecto", "wrong format") from None
 
@@ -131,17 +138,17 @@ def _reconcile(result: dict[str, Any], info: CurpInfo) -> dict[str, list[str]]:
         result["birthdate"] = info.birthdate
     elif _as_date(result["birthdate"]) != info.birthdate:
         born = info.birthdate.isoformat()
-        errors["birthdate"] = [_both(f"No coincide con la CURP ({born})", f"Does not match the CURP ({born})")]
+        errors["birthdate"] = [CURP_MISMATCH.format(born, born)]
 
     if not _present(result.get("gender")):
         result["gender"] = info.gender
     elif str(result["gender"]).strip().upper() != info.gender:
         gender = info.gender
-        errors["gender"] = [_both(f"No coincide con la CURP ({gender})", f"Does not match the CURP ({gender})")]
+        errors["gender"] = [CURP_MISMATCH.format(gender, gender)]
     else:
         result["gender"] = info.gender
 
-    mismatch = _both(f"No coincide con la CURP ({state.code})", f"Does not match the CURP ({state.code})")
+    mismatch = CURP_MISMATCH.format(state.code, state.code)
     if not _present(result.get("entity_of_birth")):
         result["entity_of_birth"] = state.code
     elif resolve_state(result["entity_of_birth"]) != state:
@@ -215,10 +222,17 @@ PERSON_PROFILE_FIELDS: tuple[str, ...] = (
 )
 """Person fields that count towards `information_percentage` when not null or blank."""
 
-RELATED_PROFILE_ITEMS: tuple[str, ...] = ("address", "contact_data", "reference", "employment_data", "bank_data")
-"""Related records that count towards `information_percentage` when the person has at least one."""
+RELATED_PROFILE_ITEMS: dict[str, str] = {
+    "address": "addresses",
+    "contact_data": "contact_data",
+    "reference": "references",
+    "employment_data": "employment_data",
+    "bank_data": "bank_data",
+}
+"""Related records that count towards `information_percentage` when the person has at least one, each with
+the repository of the unit of work that holds them (domain.ports.UnitOfWork)."""
 
-PROFILE_ITEMS: tuple[str, ...] = PERSON_PROFILE_FIELDS + RELATED_PROFILE_ITEMS
+PROFILE_ITEMS: tuple[str, ...] = PERSON_PROFILE_FIELDS + tuple(RELATED_PROFILE_ITEMS)
 """The 15 items of `information_percentage`, each worth 1/15: the ten person fields
 national_id, name, first_lastname, second_lastname, birthdate, gender, tax_id, nationality_id,
 state_id, marital_status_id (present when not null or blank), and whether the person has an

@@ -3,9 +3,9 @@
 from datetime import UTC, datetime
 
 from personas.domain import biometrics, files, json_depth, media
-from personas.domain.errors import NotFound, ValidationFailed
+from personas.domain.errors import NotFound, Rule, ValidationFailed
 
-INVALID_OCR = "Debe ser JSON válido / Must be valid JSON"
+INVALID_OCR = Rule("form_json", "Debe ser JSON válido / Must be valid JSON")
 FACE_MATCH_TYPE = biometrics.type_code("FACE_MATCH_ID")
 
 
@@ -34,7 +34,7 @@ def _auto_validations(uow, person_id: str, trigger: str) -> None:
     start_auto_validations(uow, person_id, trigger)
 
 
-def attach_ine(uow, storage, owners: dict, media_model, person_id: str, images: dict, ocr: dict) -> list:
+def attach_ine(uow, storage, person_id: str, images: dict, ocr: dict) -> list:
     """Store `ine_front` and `ine_reverse` (JPEG or PNG) in their collections, OCR in custom_properties;
     starts the person's active automatic INE validations."""
     _living(uow, person_id)
@@ -45,25 +45,23 @@ def attach_ine(uow, storage, owners: dict, media_model, person_id: str, images: 
     for field, upload in images.items():
         metadata = {"ocr": parsed[field]} if parsed.get(field) is not None else None
         target = {"model": "person", "model_id": person_id, "collection": field, "metadata": metadata}
-        stored.append(media.add_media(uow, storage, owners, media_model, target=target, upload=upload))
+        stored.append(media.add_media(uow, storage, target=target, upload=upload))
     _auto_validations(uow, person_id, "ine_attached")
     return stored
 
 
-def face_match(uow, verifier, stored: tuple, person_id: str, selfie, id_front, present) -> list:
+def face_match(uow, verifier, storage, person_id: str, selfie, id_front) -> list:
     """Ask the face verifier, store a FACE_MATCH_ID biometric result and the selfie (collection `selfie`,
-    which the anti-spoofing and face-duplicity validations read), and return the person's results.
-    `stored` is (storage, owners, media_model, biometric_model)."""
-    storage, owners, media_model, biometric_model = stored
+    which the anti-spoofing and face-duplicity validations read), and return the person's results."""
     person = _living(uow, person_id)
     files.require_image(selfie, "selfie")
     files.require_image(id_front, "ine_front")
     outcome = verifier.match(selfie.stream.read(), id_front.stream.read(), person.facetec_ref_id)
     selfie.stream.seek(0)
     target = {"model": "person", "model_id": person_id, "collection": "selfie", "metadata": None}
-    media.add_media(uow, storage, owners, media_model, target=target, upload=selfie)
+    media.add_media(uow, storage, target=target, upload=selfie)
     now = datetime.now(UTC).replace(tzinfo=None)
     data = {"person_id": person_id, "type": FACE_MATCH_TYPE, "execution_date": now, "metadata_": outcome.metadata()}
-    biometrics.create_biometric(uow, biometric_model, data, present)
+    biometrics.create_biometric(uow, data)
     _auto_validations(uow, person_id, "face_match")
-    return biometrics.person_results(uow, biometric_model, person_id)
+    return biometrics.person_results(uow, person_id)

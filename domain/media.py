@@ -19,6 +19,7 @@ from personas.domain.files import (
     require_owner,
     temporary_key,
 )
+from personas.domain.timestamps import iso
 
 EVENT = "media_added_to_model"
 log = logging.getLogger("personas")
@@ -43,10 +44,6 @@ class ChunkReader(io.RawIOBase):
         return size
 
 
-def _iso(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def view(found) -> dict:
     """A media as the API and the `media_added_to_model` payload show it (the seed's media row)."""
     return {
@@ -67,8 +64,8 @@ def view(found) -> dict:
         "responsive_images": [],
         "order_column": found.order_column,
         "conversions": {},
-        "created_at": _iso(found.created_at),
-        "updated_at": _iso(found.updated_at),
+        "created_at": iso(found.created_at),
+        "updated_at": iso(found.updated_at),
     }
 
 
@@ -76,11 +73,11 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def add_media(uow, storage, owners: dict, media_model, *, target: dict, upload: Upload):
+def add_media(uow, storage, *, target: dict, upload: Upload):
     """Store `upload` for `target` (model, model_id, collection, metadata); records `media_added_to_model`."""
-    require_owner(uow, owners, target["model"], target["model_id"])
+    require_owner(uow, target["model"], target["model_id"])
     media_uuid = new_uuid()
-    media = uow.records(media_model).new(
+    media = uow.media.new(
         uuid=media_uuid,
         model_type=target["model"],
         model_id=target["model_id"],
@@ -100,10 +97,10 @@ def add_media(uow, storage, owners: dict, media_model, *, target: dict, upload: 
     return media
 
 
-def save_temporary(uow, storage, temporary_model, upload: Upload):
+def save_temporary(uow, storage, upload: Upload):
     """Keep an upload for 24 hours under a new id."""
     tmp_id = new_uuid()
-    record = uow.records(temporary_model).new(
+    record = uow.temporary_files.new(
         id=tmp_id,
         file_name=upload.file_name,
         mime_type=upload.mime_type,
@@ -116,9 +113,9 @@ def save_temporary(uow, storage, temporary_model, upload: Upload):
     return record
 
 
-def take_temporary(uow, storage, temporary_model, tmp_id: str, field: str) -> tuple[Upload, str]:
+def take_temporary(uow, storage, tmp_id: str, field: str) -> tuple[Upload, str]:
     """The temporary file as an upload to attach, and its key to delete after commit; 422 if unknown or expired."""
-    record = uow.records(temporary_model).get(tmp_id) if tmp_id else None
+    record = uow.temporary_files.get(tmp_id) if tmp_id else None
     if record is None or record.expires_at < _now():
         raise ValidationFailed({field: [UNKNOWN_TEMPORARY]})
     try:
@@ -128,38 +125,35 @@ def take_temporary(uow, storage, temporary_model, tmp_id: str, field: str) -> tu
     key = record.storage_key
     name = record.file_name
     upload = Upload(stream, record.size, record.mime_type, name, "")
-    uow.records(temporary_model).delete(record)
+    uow.temporary_files.delete(record)
     return upload, key
 
 
-def list_media(uow, owners: dict, media_model, query: dict, page: int, per_page: int, cursor: str | None = None):
-    require_owner(uow, owners, query["model"], query["model_id"])
+def list_media(uow, query: dict, page: int, per_page: int, cursor: str | None = None):
+    require_owner(uow, query["model"], query["model_id"])
     owner = {"model_type": query["model"], "model_id": query["model_id"]}
-    return uow.records(media_model).page(
-        page, per_page, cursor=cursor, collection_name=query.get("collection"), **owner
-    )
+    return uow.media.page(page, per_page, cursor=cursor, collection_name=query.get("collection"), **owner)
 
 
-def find_media(uow, media_model, media_uuid: str, **owner):
+def find_media(uow, media_uuid: str, **owner):
     """The media with that uuid (and owner, when given); 404 otherwise."""
-    found = uow.records(media_model).page(1, 1, uuid=media_uuid, **owner).items
+    found = uow.media.page(1, 1, uuid=media_uuid, **owner).items
     if not found:
         raise NotFound("File not found")
     return found[0]
 
 
-def delete_media(uow, media_model, query: dict) -> tuple[dict, str]:
+def delete_media(uow, query: dict) -> tuple[dict, str]:
     """Remove the media of that model (and collection); returns its ids and the key to delete after commit."""
     media = find_media(
         uow,
-        media_model,
         query["media_uuid"],
         model_type=query["model"],
         model_id=query["model_id"],
         collection_name=query.get("collection"),
     )
     ids = {"id": media.id, "uuid": media.uuid}
-    uow.records(media_model).delete(media)
+    uow.media.delete(media)
     return ids, media.storage_key
 
 
@@ -168,8 +162,8 @@ class StoredFiles:
     and the storage, newest first; `others` the same collection of other people, the newest `scan`
     of them (face duplicity against a bounded window; a real provider would search a face index)."""
 
-    def __init__(self, storage, media_model, scan: int = 200):
-        self.storage, self.media_model, self.scan = storage, media_model, scan
+    def __init__(self, storage, scan: int = 200):
+        self.storage, self.scan = storage, scan
 
     def _read(self, media) -> bytes | None:
         try:
@@ -180,12 +174,12 @@ class StoredFiles:
 
     def collection(self, uow, model_type: str, model_id: str, name: str) -> list:
         owner = {"model_type": model_type, "model_id": model_id}
-        found = uow.records(self.media_model).page(1, 10, collection_name=name, **owner)
+        found = uow.media.page(1, 10, collection_name=name, **owner)
         read = [(m, self._read(m)) for m in found.items]
         return [(m.file_name, content, m.mime_type) for m, content in read if content is not None]
 
     def others(self, uow, person_id: str, name: str) -> list:
-        found = uow.records(self.media_model).page(1, self.scan, model_type="person", collection_name=name)
+        found = uow.media.page(1, self.scan, model_type="person", collection_name=name)
         newest = {}
         for m in found.items:
             if m.model_id != person_id and m.model_id not in newest:

@@ -1,6 +1,6 @@
 """Use cases of notification channels and of their delivery log.
 
-Use cases take a unit of work and the models (the domain cannot import persistence). A channel's
+Use cases take a unit of work (its `notification_channels` and `deliveries`). A channel's
 `config` is checked against its `type`; a webhook's secret (Standard Webhooks `whsec_<base64>`) is
 kept apart from `config`, generated when not given, and shown only in the answer that set it.
 """
@@ -11,7 +11,7 @@ from datetime import datetime
 from email_validator import EmailNotValidError, validate_email
 
 from personas.domain import url_guard, webhooks
-from personas.domain.errors import NotFound, ValidationFailed
+from personas.domain.errors import NotFound, Rule, ValidationFailed
 from personas.domain.records import get_record
 
 EVENTS = (
@@ -25,11 +25,18 @@ EVENTS = (
 TYPES = ("email", "slack", "webhook")
 CONFIG_KEYS = {"webhook": {"url", "secret", "headers"}, "slack": {"url"}, "email": {"emails"}}
 REQUIRED_KEYS = {"webhook": {"url"}, "slack": {"url"}, "email": {"emails"}}
-SECRET_MESSAGE = "whsec_ y base64 de 16 bytes o más / Must be whsec_ followed by base64 of at least 16 bytes"
-HEADERS_MESSAGE = (
-    "Encabezados no permitidos (transporte, enrutamiento, content-type, webhook-*, control o demasiados) / "
-    "Cannot replace framing, routing, content-type or webhook-* headers, nor send control characters: {}"
+SECRET_MESSAGE = Rule(
+    "webhook_secret", "whsec_ y base64 de 16 bytes o más / Must be whsec_ followed by base64 of at least 16 bytes"
 )
+HEADERS_MESSAGE = Rule(
+    "webhook_headers",
+    "Encabezados no permitidos (transporte, enrutamiento, content-type, webhook-*, control o demasiados) / "
+    "Cannot replace framing, routing, content-type or webhook-* headers, nor send control characters: {}",
+)
+NOT_ALLOWED = Rule("channel_config", "No permitido en un canal {} / Not allowed for a {} channel: {}")
+REQUIRED = Rule("channel_config", "Requerido en un canal {} / Required for a {} channel: {}")
+CONFIG_FOR_TYPE = Rule("channel_config", "Cambiar type exige config / config is required when type changes")
+BAD_EMAIL = Rule("invalid_email", "Email inválido / Not a valid email address: {}")
 
 
 def _url_errors(url, urls) -> list[str]:
@@ -39,7 +46,7 @@ def _url_errors(url, urls) -> list[str]:
     try:
         url_guard.parse(url)
     except url_guard.UrlRefused as refused:
-        return [str(refused)]
+        return [refused.rule]
     return []
 
 
@@ -61,13 +68,9 @@ def check_config(channel_type: str, config, urls=None) -> dict:
     extra = sorted(set(config) - CONFIG_KEYS[channel_type])
     missing = sorted(REQUIRED_KEYS[channel_type] - set(config))
     if extra:
-        errors.append(
-            f"No permitido en un canal {channel_type} / Not allowed for a {channel_type} channel: {', '.join(extra)}"
-        )
+        errors.append(NOT_ALLOWED.format(channel_type, channel_type, ", ".join(extra)))
     if missing:
-        errors.append(
-            f"Requerido en un canal {channel_type} / Required for a {channel_type} channel: {', '.join(missing)}"
-        )
+        errors.append(REQUIRED.format(channel_type, channel_type, ", ".join(missing)))
     if not errors and channel_type in ("webhook", "slack"):
         errors += _url_errors(config["url"], urls)
     if not errors and "secret" in config:
@@ -91,7 +94,7 @@ def _email(value, errors: list) -> str:
     try:
         return validate_email(str(value), check_deliverability=False).normalized
     except EmailNotValidError:
-        errors.append(f"Email inválido / Not a valid email address: {value}")
+        errors.append(BAD_EMAIL.format(value))
         return value
 
 
@@ -117,12 +120,12 @@ def _apply_config(channel, config: dict) -> str | None:
     return given if channel.type == "webhook" else None
 
 
-def create_channel(uow, model, data: dict, urls=None):
+def create_channel(uow, data: dict, urls=None):
     """A new channel and, for a webhook, the secret to show once; `urls` as in `check_config`."""
     events = _check_events(data["events"])
     # Checked before the first write, so a refused config leaves nothing behind to roll back.
     config = check_config(data["type"], data["config"], urls)
-    channel = uow.records(model).new(
+    channel = uow.notification_channels.new(
         name=data["name"], type=data["type"], active=data["active"], events=events, config={}
     )
     secret = _apply_config(channel, config)
@@ -130,12 +133,16 @@ def create_channel(uow, model, data: dict, urls=None):
     return channel, secret
 
 
-def update_channel(uow, model, channel_id: str, changes: dict, urls=None):
+def get_channel(uow, channel_id: str):
+    return get_record(uow.notification_channels, channel_id, "Notification channel")
+
+
+def update_channel(uow, channel_id: str, changes: dict, urls=None):
     """Partial update; `config` replaces the old one and must fit the resulting type."""
-    channel = get_record(uow, model, channel_id, "Notification channel")
+    channel = get_channel(uow, channel_id)
     new_type = changes.get("type", channel.type)
     if new_type != channel.type and "config" not in changes:
-        raise ValidationFailed({"config": ["Cambiar type exige config / config is required when type changes"]})
+        raise ValidationFailed({"config": [CONFIG_FOR_TYPE]})
     if "events" in changes:
         channel.events = _check_events(changes["events"])
     for field in ("name", "active"):
@@ -154,9 +161,9 @@ def update_channel(uow, model, channel_id: str, changes: dict, urls=None):
     return channel, secret
 
 
-def delete_channel(uow, model, channel_id: str) -> None:
+def delete_channel(uow, channel_id: str) -> None:
     """The channel goes, and its deliveries with it (pending ones are thereby cancelled)."""
-    uow.records(model).delete(get_record(uow, model, channel_id, "Notification channel"))
+    uow.notification_channels.delete(get_channel(uow, channel_id))
     uow.flush()
 
 
@@ -176,9 +183,15 @@ def view(channel, secret: str | None = None) -> dict:
     }
 
 
-def get_delivery(uow, channel_model, delivery_model, channel_id: str, delivery_id: str):
-    get_record(uow, channel_model, channel_id, "Notification channel")
-    delivery = uow.records(delivery_model).get(delivery_id)
+def deliveries(uow, channel_id: str, page: int, per_page: int, cursor: str | None = None):
+    """A page of the channel's delivery log; 404 for an unknown channel."""
+    get_channel(uow, channel_id)
+    return uow.deliveries.page(page, per_page, cursor, channel_id=channel_id)
+
+
+def get_delivery(uow, channel_id: str, delivery_id: str):
+    get_channel(uow, channel_id)
+    delivery = uow.deliveries.get(delivery_id)
     if delivery is None or delivery.channel_id != channel_id:
         raise NotFound("Delivery not found")
     return delivery

@@ -7,10 +7,16 @@ import uuid
 from datetime import UTC, date, datetime
 
 from personas.domain import catalogs, validations
-from personas.domain.errors import Conflict, NotFound, ValidationFailed
+from personas.domain.errors import Conflict, NotFound, Rule, ValidationFailed
 from personas.domain.identity import age, check_person_identity, information_percentage, parse_curp
+from personas.domain.records import living_person
+from personas.domain.timestamps import iso
 
-DUPLICATE = "Ya existe una persona con esta CURP / A person with this national_id already exists"
+DUPLICATE = Rule(
+    "duplicate_national_id", "Ya existe una persona con esta CURP / A person with this national_id already exists"
+)
+UNKNOWN_REFERENCE = Rule("unknown_reference", "No existe / Unknown {}: {}")
+NOT_DELETED = Rule("person_not_deleted", "La persona no está eliminada / The person is not deleted")
 IDENTITY_FIELDS = ("national_id", "birthdate", "gender", "entity_of_birth", "state_id")
 
 
@@ -29,16 +35,13 @@ def _check_references(uow, data: dict) -> None:
     ):
         value = data.get(field)
         if value is not None and finder(value) is None:
-            errors[field] = [f"No existe / Unknown {field}: {value}"]
+            errors[field] = [UNKNOWN_REFERENCE.format(field, value)]
     if errors:
         raise ValidationFailed(errors)
 
 
-def get_person(uow, person_id: str):
-    person = uow.people.get(person_id)
-    if person is None:
-        raise NotFound("Person not found")
-    return person
+# The person at a person's own URL: a living one, or 404.
+get_person = living_person
 
 
 def create_person(uow, data: dict, ignore_curp_validation: bool = False):
@@ -145,7 +148,7 @@ def restore_person(uow, person_id: str):
     if person is None:
         raise NotFound("Person not found")
     if person.deleted_at is None:
-        raise ValidationFailed({"id": ["La persona no está eliminada / The person is not deleted"]})
+        raise ValidationFailed({"id": [NOT_DELETED]})
     if uow.people.national_id_taken(person.national_id):
         raise Conflict({"national_id": [DUPLICATE]})
     person.deleted_at = None
@@ -153,10 +156,6 @@ def restore_person(uow, person_id: str):
     uow.flush()
     uow.events.record("person_restore", "person", person.id, view(uow, person))
     return person
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _catalog(entry, with_country: bool) -> dict | None:
@@ -197,8 +196,8 @@ def view(uow, person, flags: dict | None = None) -> dict:
     out["birthdate"] = None if born is None else f"{born.isoformat()}T00:00:00Z"
     out["biometrics"] = person.biometrics_summary
     out["addresses_similarity"] = person.addresses_similarity
-    out["created_at"] = _iso(person.created_at)
-    out["updated_at"] = _iso(person.updated_at)
+    out["created_at"] = iso(person.created_at)
+    out["updated_at"] = iso(person.updated_at)
     out["age"] = age(born, _today())
     out["information_percentage"] = information_percentage(person, flags)
     out["marital_status"] = _catalog(catalogs.by_id(catalogs.MARITAL_STATUSES, person.marital_status_id), False)

@@ -10,12 +10,12 @@ import io
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 
-from personas.domain.errors import ValidationFailed
+from personas.domain.errors import Rule, ValidationFailed
 from personas.domain.people_import import ADDRESS_COLUMNS, CONTACT_COLUMNS, PERSON_COLUMNS
 from personas.domain.spreadsheets import FORMULA_STARTS
 
 EXPORT_PERSON_COLUMNS = ("id", *PERSON_COLUMNS, "created_at")
-END_BEFORE_START = "Debe ser igual o posterior a start_date / Must not be before start_date"
+END_BEFORE_START = Rule("end_before_start", "Debe ser igual o posterior a start_date / Must not be before start_date")
 
 
 def sections(exclude: Iterable[str]) -> tuple[bool, bool]:

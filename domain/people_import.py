@@ -11,12 +11,11 @@ import codecs
 import csv
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from personas.domain import addresses, contact_data, people, spreadsheets
 from personas.domain.catalogs import resolve_state
-from personas.domain.errors import ValidationFailed
+from personas.domain.errors import DuplicateKey, Rule, ValidationFailed
 
 PERSON_COLUMNS = (
     "national_id",
@@ -56,6 +55,9 @@ BAD_FORMAT = "Formato inválido / Invalid format"
 NOT_INTEGER = "Debe ser un entero positivo / Must be a positive integer"
 BAD_GENDER = "Debe ser MALE o FEMALE / Must be MALE or FEMALE"
 NOT_A_FILE = spreadsheets.NOT_AN_XLSX
+EMPTY_FILE = Rule("empty_file", "Archivo vacío / Empty file")
+UNKNOWN_COLUMNS = Rule("import_columns", "Columnas desconocidas / Unknown columns: {}")
+MISSING_COLUMNS = Rule("import_columns", "Faltan columnas / Missing columns: {}")
 
 
 def _file_error(message: str) -> ValidationFailed:
@@ -79,10 +81,10 @@ def _check_header(header: list[str]) -> list[str]:
     names = [h.strip().lower() for h in header]
     unknown = [n for n in names if n and n not in KNOWN_COLUMNS]
     if unknown:
-        raise _file_error(f"Columnas desconocidas / Unknown columns: {', '.join(unknown)}")
+        raise _file_error(UNKNOWN_COLUMNS.format(", ".join(unknown)))
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if missing:
-        raise _file_error(f"Faltan columnas / Missing columns: {', '.join(missing)}")
+        raise _file_error(MISSING_COLUMNS.format(", ".join(missing)))
     return names
 
 
@@ -93,7 +95,7 @@ def _rows(
     try:
         header = next(header_and_rows)
     except StopIteration:
-        raise _file_error("Archivo vacío / Empty file") from None
+        raise _file_error(EMPTY_FILE) from None
     names = _check_header([cell(h) for h in header])
     restored = spreadsheets.restored
     for number, values in enumerate(header_and_rows, start=2):
@@ -235,20 +237,6 @@ def batches(rows: Iterable, size: int) -> Iterator[list]:
 # --- the use case ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Targets:
-    """The child-record models and their API views, handed in by the caller (the domain maps no tables).
-
-    `conflicts`: the errors the store raises when a unique value was taken by another writer after the
-    batch was checked (the domain names no database errors itself).
-    """
-
-    address_model: type
-    address_view: Callable[[object], dict]
-    contact: contact_data.Records
-    conflicts: tuple[type[BaseException], ...] = ()
-
-
 def _precheck(address: dict | None, contact: dict | None) -> None:
     """Run the address and contact rules before the person is written: a row is stored whole or not at all."""
     errors = {}
@@ -277,18 +265,18 @@ def _created(number: int, person) -> dict:
     return {"row": number, "status": "created", "national_id": person.national_id, "person_id": person.id}
 
 
-def _add_records(uow, targets: Targets, number: int, person_id: str, address, contact) -> None:
+def _add_records(uow, number: int, person_id: str, address, contact) -> None:
     try:
         if address is not None:
             addresses.create_address(uow, address | {"person_id": person_id})
         if contact is not None:
-            contact_data.create_contact(uow, targets.contact, contact | {"person_id": person_id})
+            contact_data.create_contact(uow, contact | {"person_id": person_id})
     except ValidationFailed as failed:
         # _precheck runs the same rules: reaching here is a bug, and the batch must not be committed half-done.
         raise RuntimeError(f"row {number}: {failed}") from failed
 
 
-def _store(uow, targets: Targets, number: int, cells: dict[str, str]) -> dict:
+def _store(uow, number: int, cells: dict[str, str]) -> dict:
     """One row on its own, as POST /people would take it: the fallback when a batch met another writer."""
     try:
         person, address, contact = parse_row(cells)
@@ -299,11 +287,11 @@ def _store(uow, targets: Targets, number: int, cells: dict[str, str]) -> dict:
         created = people.create_person(uow, person)
     except ValidationFailed as failed:
         return _failed(number, cells, failed)
-    _add_records(uow, targets, number, created.id, address, contact)
+    _add_records(uow, number, created.id, address, contact)
     return _created(number, created)
 
 
-def _store_batch(uow, targets: Targets, batch: list) -> list[dict]:
+def _store_batch(uow, batch: list) -> list[dict]:
     """The outcome of each row of the batch, the good ones stored with one flush.
 
     Each row goes through the rules POST /people applies, in the order `_store` applies them: its
@@ -340,7 +328,7 @@ def _store_batch(uow, targets: Targets, batch: list) -> list[dict]:
     created = people.create_checked_people(uow, [c[2] for c in checked])
     for (index, number, _data, address, contact), person in zip(checked, created, strict=True):
         outcomes[index] = _created(number, person)
-        _add_records(uow, targets, number, person.id, address, contact)
+        _add_records(uow, number, person.id, address, contact)
     for index, number, _cells, person, _address, _contact in parsed:
         if outcomes[index] is None:  # a repeat of an earlier row of this batch
             first = created[fresh[person["national_id"]]]
@@ -348,9 +336,7 @@ def _store_batch(uow, targets: Targets, batch: list) -> list[dict]:
     return outcomes
 
 
-def import_people(
-    open_uow, rows: Iterable, targets: Targets, batch_size: int = 500, on_batch=None, listed: int | None = None
-) -> dict:
+def import_people(open_uow, rows: Iterable, batch_size: int = 500, on_batch=None, listed: int | None = None) -> dict:
     """Store the good rows, count every outcome, list the first failed rows; one transaction a batch.
 
     A batch is checked whole and stored with one flush; if another writer took one of its
@@ -366,11 +352,11 @@ def import_people(
     for batch in batches(rows, batch_size):
         try:
             with open_uow() as uow:
-                outcomes = _store_batch(uow, targets, batch)
+                outcomes = _store_batch(uow, batch)
                 uow.commit()
-        except targets.conflicts:
+        except DuplicateKey:
             with open_uow() as uow:
-                outcomes = [_store(uow, targets, number, cells) for number, cells in batch]
+                outcomes = [_store(uow, number, cells) for number, cells in batch]
                 uow.commit()
         for outcome in outcomes:
             report[outcome["status"]] += 1

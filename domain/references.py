@@ -1,17 +1,14 @@
 """Personal references: a relation from the catalog, and the create/update/delete use cases.
 
-Use cases take a unit of work, the reference model (the domain cannot import persistence) and
-`present`, the function that turns a record into what the API returns: events carry that payload.
+Use cases take a unit of work: its `references` repository, and the view `reference` that events carry.
 """
 
-from collections.abc import Callable
-
 from personas.domain.catalogs import PERSON_RELATIONS, CatalogEntry, by_id
-from personas.domain.errors import ValidationFailed
+from personas.domain.errors import Rule, ValidationFailed
 from personas.domain.records import data_updated, get_record, require_person
 
 RESOURCE = "person_reference"
-UNKNOWN_RELATION = "No existe / Unknown person_relation_id: {}"
+UNKNOWN_RELATION = Rule("unknown_reference", "No existe / Unknown person_relation_id: {}")
 
 
 def relation(relation_id: object) -> CatalogEntry | None:
@@ -41,18 +38,22 @@ def _check(uow, data: dict) -> None:
         raise ValidationFailed(errors)
 
 
-def create_reference(uow, model, data: dict, present: Callable):
+def get_reference(uow, reference_id: str):
+    return get_record(uow.references, reference_id, "Reference")
+
+
+def create_reference(uow, data: dict):
     """Store a reference of a living person; records `updated_data_to_person`."""
     _check(uow, data)
-    reference = uow.records(model).new(**data)
+    reference = uow.references.new(**data)
     uow.flush()
-    data_updated(uow, RESOURCE, reference, present(reference))
+    data_updated(uow, RESOURCE, reference, uow.view("reference", reference))
     return reference
 
 
-def update_reference(uow, model, reference_id: str, changes: dict, present: Callable):
+def update_reference(uow, reference_id: str, changes: dict):
     """Partial update: only the fields sent change."""
-    reference = get_record(uow, model, reference_id, "Reference")
+    reference = get_reference(uow, reference_id)
     # Only what differs is checked and stored: re-sending the same person_id is no move.
     changes = {f: v for f, v in changes.items() if getattr(reference, f) != v}
     if not changes:
@@ -61,14 +62,14 @@ def update_reference(uow, model, reference_id: str, changes: dict, present: Call
     for field, value in changes.items():
         setattr(reference, field, value)
     uow.flush()
-    data_updated(uow, RESOURCE, reference, present(reference))
+    data_updated(uow, RESOURCE, reference, uow.view("reference", reference))
     return reference
 
 
-def delete_reference(uow, model, reference_id: str, present: Callable) -> None:
+def delete_reference(uow, reference_id: str) -> None:
     """A real delete (history keeps the record); records `updated_data_to_person`."""
-    reference = get_record(uow, model, reference_id, "Reference")
-    payload = present(reference)
-    uow.records(model).delete(reference)
+    reference = get_reference(uow, reference_id)
+    payload = uow.view("reference", reference)
+    uow.references.delete(reference)
     uow.flush()
     data_updated(uow, RESOURCE, reference, payload)

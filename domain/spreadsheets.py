@@ -23,7 +23,7 @@ import zlib
 from collections.abc import Iterator
 from xml.etree.ElementTree import ParseError
 
-from personas.domain.errors import ValidationFailed
+from personas.domain.errors import Rule, ValidationFailed
 
 MB = 1024 * 1024
 MAX_PARTS = 1000
@@ -39,7 +39,7 @@ MAX_COLUMNS = 64
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NEUTRALISED_STARTS = tuple("'" + start for start in FORMULA_STARTS)
 
-NOT_AN_XLSX = "No es un CSV UTF-8 ni un XLSX / Not a UTF-8 CSV nor an XLSX file"
+NOT_AN_XLSX = Rule("unreadable_file", "No es un CSV UTF-8 ni un XLSX / Not a UTF-8 CSV nor an XLSX file")
 TOO_BIG = "La hoja de cálculo excede {} / The spreadsheet exceeds {}"
 
 

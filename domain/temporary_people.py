@@ -2,8 +2,7 @@
 
 A temporary person is stored without identity checks; promoting it creates the person with the rules
 of `POST /people`, and its employment and bank data with theirs, in the caller's one transaction.
-Use cases take a unit of work and the temporary people's repository (the domain cannot import
-persistence); they never commit.
+Use cases take a unit of work (its `temporary_people` repository); they never commit.
 """
 
 from collections.abc import Callable, Mapping
@@ -11,9 +10,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from personas.domain import people
-from personas.domain.errors import NotFound, ValidationFailed
+from personas.domain.errors import NotFound, Rule, ValidationFailed
 
-ALREADY_PROMOTED = "La persona temporal ya fue promovida / The temporary person was already promoted"
+ALREADY_PROMOTED = Rule(
+    "already_promoted", "La persona temporal ya fue promovida / The temporary person was already promoted"
+)
 # What the new person takes from the temporary one; `person_data` of the request wins over each.
 PERSON_FIELDS = (
     "name",
@@ -39,32 +40,32 @@ class Promotion:
     bank_data: dict | None = None
 
 
-def get_temporary_person(records, temporary_id: str):
-    temporary = records.get(temporary_id)
+def get_temporary_person(uow, temporary_id: str):
+    temporary = uow.temporary_people.get(temporary_id)
     if temporary is None:
         raise NotFound("Temporary person not found")
     return temporary
 
 
-def create_temporary_person(uow, records, data: dict):
+def create_temporary_person(uow, data: dict):
     """Store the data as sent: CURP and RFC are checked when the person is promoted, not before."""
-    temporary = records.new(**data)
+    temporary = uow.temporary_people.new(**data)
     uow.flush()
     return temporary
 
 
-def update_temporary_person(uow, records, temporary_id: str, changes: dict):
+def update_temporary_person(uow, temporary_id: str, changes: dict):
     """Partial update: the fields sent replace the stored ones (objects whole, `null` clears)."""
-    temporary = get_temporary_person(records, temporary_id)
+    temporary = get_temporary_person(uow, temporary_id)
     for field, value in changes.items():
         setattr(temporary, field, value)
     uow.flush()
     return temporary
 
 
-def claim(records, temporary_id: str):
+def claim(uow, temporary_id: str):
     """The temporary person to promote, locked until the transaction ends; a promoted one is a 422."""
-    temporary = records.get_for_update(temporary_id)
+    temporary = uow.temporary_people.get_for_update(temporary_id)
     if temporary is None:
         raise NotFound("Temporary person not found")
     if temporary.person_id is not None:

@@ -20,14 +20,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from personas.domain.errors import Rule
+
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-BAD_URL = "URL http o https con host / Must be an http or https URL with a host"
-BAD_PORT = "El puerto de la URL no es válido / The URL's port is not valid"
-NUMERIC_HOST = "Escriba la IP como a.b.c.d / Write an IPv4 address in dotted decimal form"
-INTERNAL = "La URL apunta a una dirección no pública / The URL points to a non-public address"
-UNRESOLVED = "No se pudo resolver el host de la URL / The URL's host name could not be resolved"
+BAD_URL = Rule("url_form", "URL http o https con host / Must be an http or https URL with a host")
+BAD_PORT = Rule("url_form", "El puerto de la URL no es válido / The URL's port is not valid")
+NUMERIC_HOST = Rule("url_form", "Escriba la IP como a.b.c.d / Write an IPv4 address in dotted decimal form")
+INTERNAL = Rule("url_not_public", "La URL apunta a una dirección no pública / The URL points to a non-public address")
+UNRESOLVED = Rule("url_unresolved", "No se pudo resolver el host de la URL / The URL's host name could not be resolved")
 
 # Not globally routable although `is_global` may say otherwise on some Python versions.
 BLOCKED = tuple(
@@ -41,7 +43,11 @@ _NUMBER = re.compile(r"(0x[0-9a-f]*|[0-9]+)", re.IGNORECASE)
 
 
 class UrlRefused(Exception):
-    """The URL may not be called; the message is safe to show to the client."""
+    """The URL may not be called; the message (`rule`) is safe to show to the client."""
+
+    def __init__(self, rule: Rule):
+        super().__init__(rule)
+        self.rule = rule
 
 
 @dataclass(frozen=True)
@@ -173,5 +179,5 @@ class UrlPolicy:
         try:
             self.check(url)
         except UrlRefused as refused:
-            return [str(refused)]
+            return [refused.rule]
         return []

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from personas.domain import json_depth, success_if
 from personas.domain.errors import ValidationFailed
 from personas.domain.identity import check_rfc, parse_curp
-from personas.domain.validations import ERROR, FAILED, PASSED, PENDING, store
+from personas.domain.validations import ERROR, FAILED, PASSED, PENDING
 
 NO_FILES = "Los archivos aún no están disponibles / Files are not available yet (no file storage is configured)"
 NO_FILE = "El registro no tiene archivo en la colección / The record has no file in collection {!r}"
@@ -51,12 +51,12 @@ def _person_subject(person) -> dict:
 
 def prepare(uow, result_id: str, files=None) -> Work | None:
     """What a pending result's run needs, or None when there is nothing to run (finished, gone)."""
-    result = store(uow).result(result_id)
+    result = uow.validations.result(result_id)
     if result is None or result.status != PENDING:
         return None
-    validation = store(uow).validation(result.validation_id)
+    validation = uow.validations.validation(result.validation_id)
     if result.model_type == "address":
-        address = store(uow).address(result.model_id)
+        address = uow.validations.address(result.model_id)
         person = uow.people.get_any(address.person_id) if address else None
         subject = None if address is None else {f: getattr(address, f) for f in ADDRESS_FIELDS}
         if subject is not None:
@@ -67,7 +67,7 @@ def prepare(uow, result_id: str, files=None) -> Work | None:
     work = Work(result.id, result.retries, validation.klass, validation.config, result.model_type, result.model_id)
     work.subject = subject
     if validation.klass == "blacklist":
-        work.entries = store(uow).catalog_entries(validation.config["catalog_id"])
+        work.entries = uow.validations.catalog_entries(validation.config["catalog_id"])
     if files is not None and subject is not None:
         names = {"document": [validation.config.get("collection")], "ine": ["ine_front", "ine_reverse"]}
         names |= dict.fromkeys(("anti_spoofing", "face_duplicity"), ["selfie"])

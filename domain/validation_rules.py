@@ -11,7 +11,7 @@
 from urllib.parse import urlsplit
 
 from personas.domain import success_if
-from personas.domain.errors import ValidationFailed
+from personas.domain.errors import Rule, ValidationFailed
 
 CLASSES = ("curp", "rfc", "blacklist", "document", "external", "ine", "anti_spoofing", "face_duplicity")
 HTTP_CLASSES = ("external", "document")
@@ -26,17 +26,22 @@ _KEYS = {
     "document": _COMMON | {"url", "method", "headers", "body", "success_if", "target", "collection", "file_field_name"},
 }
 
-UNKNOWN_KEY = "Campo no admitido para esta clase / Not a field of this class's config"
-REQUIRED = "Campo obligatorio / Required field"
-WRONG_TYPE = "Debe ser igual a la clase ({}) / Must equal the class ({})"
-BAD_URL = "Debe ser una URL http o https absoluta / Must be an absolute http or https URL"
+# Rules of each class's config: the spec's one ValidationConfig lists every class's fields at once (it does
+# state `method` and `target`, whose messages carry no code).
+UNKNOWN_KEY = Rule("validation_config", "Campo no admitido para esta clase / Not a field of this class's config")
+REQUIRED = Rule("validation_config", "Campo obligatorio / Required field")
+WRONG_TYPE = Rule("validation_config", "Debe ser igual a la clase ({}) / Must equal the class ({})")
+BAD_URL = Rule("validation_config", "Debe ser una URL http o https absoluta / Must be an absolute http or https URL")
 BAD_METHOD = "Método no admitido / Method must be one of " + ", ".join(METHODS)
-BAD_HEADERS = "Debe ser un objeto de textos / Must be an object of strings"
-BAD_BODY = "Debe ser un objeto, o una lista de nombres de campo / Must be an object, or a list of field names"
-BAD_TEXT = "Debe ser un texto no vacío / Must be a non-empty string"
-BAD_CATALOG = "Debe ser el id de un catálogo personalizado / Must be a custom catalog id"
+BAD_HEADERS = Rule("validation_config", "Debe ser un objeto de textos / Must be an object of strings")
+BAD_BODY = Rule(
+    "validation_config",
+    "Debe ser un objeto, o una lista de nombres de campo / Must be an object, or a list of field names",
+)
+BAD_TEXT = Rule("validation_config", "Debe ser un texto no vacío / Must be a non-empty string")
+BAD_CATALOG = Rule("validation_config", "Debe ser el id de un catálogo personalizado / Must be a custom catalog id")
 BAD_TARGET = "Debe ser person o address / Must be person or address"
-BAD_EXPRESSION = "Expresión inválida / Invalid expression: {}"
+BAD_EXPRESSION = Rule("success_if_expression", "Expresión inválida / Invalid expression: {}")
 
 
 def _text(value) -> bool:

@@ -3,14 +3,16 @@
 A run writes a pending result (status 3) in the caller's transaction; once that commits, the job
 `personas.jobs.validations.run_validation(result_id)` executes it (domain.validation_checks) and ends it
 with `finish_run`, which records `person_pass_validation` / `person_fail_validation` in the same
-transaction as the result. Persistence binds the repository class (the domain cannot import it);
-the web process binds `enqueue`.
+transaction as the result. Use cases take a unit of work: its `validations` repository, and its `jobs`
+to start runs with (whoever builds the unit of work hands them in).
 """
 
 from datetime import UTC, datetime
 
 from personas.domain import validation_rules as rules
-from personas.domain.errors import NotFound, ValidationFailed
+from personas.domain.errors import NotFound, Rule, ValidationFailed
+from personas.domain.records import living_person
+from personas.domain.timestamps import iso
 
 PASSED, FAILED, ERROR, PENDING = 0, 1, 2, 3
 FINAL = (PASSED, FAILED, ERROR)
@@ -23,34 +25,18 @@ TRIGGERS = {
     "ine_attached": ("ine", "anti_spoofing"),
     "face_match": ("face_duplicity",),
 }
-UNKNOWN_VALIDATION = "No existe la validación / Unknown validation: {}"
-INACTIVE = "La validación no está activa / The validation is not active: {}"
-WRONG_TARGET = "La validación no aplica a {} / The validation does not apply to {}: {}"
-RETRY_REFUSED = "La validación no permite reintentos; use force=true / Validation retry not allowed; use force=true"
-UNKNOWN_CATALOG = "No existe el catálogo / Unknown custom catalog: {}"
-
-_binding = {"repository": None, "enqueue": None}
-
-
-def bind_repository(cls) -> None:
-    _binding["repository"] = cls
-
-
-def bind_enqueue(enqueue) -> None:
-    """`enqueue(job_name, *ids)`: how this process starts background jobs."""
-    _binding["enqueue"] = enqueue
-
-
-def store(uow):
-    return uow.repository(_binding["repository"])
+UNKNOWN_VALIDATION = Rule("unknown_validation", "No existe la validación / Unknown validation: {}")
+INACTIVE = Rule("validation_inactive", "La validación no está activa / The validation is not active: {}")
+WRONG_TARGET = Rule("validation_target", "La validación no aplica a {} / The validation does not apply to {}: {}")
+RETRY_REFUSED = Rule(
+    "retry_refused",
+    "La validación no permite reintentos; use force=true / Validation retry not allowed; use force=true",
+)
+UNKNOWN_CATALOG = Rule("unknown_reference", "No existe el catálogo / Unknown custom catalog: {}")
 
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def validation_view(validation) -> dict:
@@ -62,25 +48,25 @@ def validation_view(validation) -> dict:
         "config": validation.config,
         "execution_type": validation.execution_type,
         "allow_retry": validation.allow_retry,
-        "created_at": _iso(validation.created_at),
-        "updated_at": _iso(validation.updated_at),
+        "created_at": iso(validation.created_at),
+        "updated_at": iso(validation.updated_at),
     }
 
 
 def result_view(result) -> dict:
     fields = ("id", "model_type", "model_id", "validation_id", "status", "content", "error", "retries")
     return {f: getattr(result, f) for f in fields} | {
-        "metadata": result.metadata_,
-        "executed_at": _iso(result.executed_at),
-        "created_at": _iso(result.created_at),
-        "updated_at": _iso(result.updated_at),
+        "metadata": result.outcome_metadata,
+        "executed_at": iso(result.executed_at),
+        "created_at": iso(result.created_at),
+        "updated_at": iso(result.updated_at),
     }
 
 
 def _checked_config(uow, klass: str, config, urls=None) -> dict:
     """The config checked for its class; `urls` (domain.url_guard.UrlPolicy) also checks where its URL leads."""
     checked = rules.check_config(klass, config)
-    if klass == "blacklist" and not store(uow).catalog_exists(checked["catalog_id"]):
+    if klass == "blacklist" and not uow.validations.catalog_exists(checked["catalog_id"]):
         raise ValidationFailed({"config.catalog_id": [UNKNOWN_CATALOG.format(checked["catalog_id"])]})
     if urls is not None and "url" in checked and (refused := urls.errors(checked["url"])):
         raise ValidationFailed({"config.url": refused})
@@ -89,13 +75,13 @@ def _checked_config(uow, klass: str, config, urls=None) -> dict:
 
 def create_validation(uow, data: dict, urls=None):
     config = _checked_config(uow, data["klass"], data["config"], urls)
-    validation = store(uow).new_validation(**(data | {"config": config}))
+    validation = uow.validations.new_validation(**(data | {"config": config}))
     uow.flush()
     return validation
 
 
 def get_validation(uow, validation_id: str):
-    validation = store(uow).validation(validation_id)
+    validation = uow.validations.validation(validation_id)
     if validation is None:
         raise NotFound("Validation not found")
     return validation
@@ -113,19 +99,26 @@ def update_validation(uow, validation_id: str, changes: dict, urls=None):
 
 
 def get_result(uow, result_id: str):
-    result = store(uow).result(result_id)
+    result = uow.validations.result(result_id)
     if result is None:
         raise NotFound("Validation result not found")
     return result
 
 
+def _jobs(uow):
+    """The jobs the unit of work was given: one built without them is wired wrong."""
+    if uow.jobs is None:
+        raise RuntimeError("this unit of work was built without jobs: validation runs cannot start")
+    return uow.jobs
+
+
 def _schedule(uow, result) -> None:
-    enqueue = _binding["enqueue"]
-    store(uow).after_commit(lambda: enqueue(JOB, result.id))
+    jobs = _jobs(uow)
+    uow.validations.after_commit(lambda: jobs.enqueue(JOB, result.id))
 
 
 def _start(uow, validation, model_type: str, model_id: str):
-    result = store(uow).new_result(
+    result = uow.validations.new_result(
         model_type=model_type, model_id=model_id, validation_id=validation.id, status=PENDING, retries=0
     )
     uow.flush()
@@ -136,8 +129,8 @@ def _start(uow, validation, model_type: str, model_id: str):
 def _chosen(uow, ids, target: str) -> list:
     """The listed validations (each must exist, be active and apply to `target`), or every active one."""
     if not ids:
-        return [v for v in store(uow).active() if rules.target_of(v.klass, v.config) == target]
-    found = {v.id: v for v in store(uow).by_ids(ids)}
+        return [v for v in uow.validations.active() if rules.target_of(v.klass, v.config) == target]
+    found = {v.id: v for v in uow.validations.by_ids(ids)}
     problems = []
     for validation_id in dict.fromkeys(ids):
         validation = found.get(validation_id)
@@ -152,31 +145,24 @@ def _chosen(uow, ids, target: str) -> list:
     return [found[i] for i in dict.fromkeys(ids)]
 
 
-def _living_person(uow, person_id: str):
-    person = uow.people.get(person_id)
-    if person is None:
-        raise NotFound("Person not found")
-    return person
-
-
 def run_for_person(uow, person_id: str, ids=None) -> list:
     """Pending results of the person's active validations (or the listed ones); they run after commit."""
-    person = _living_person(uow, person_id)
+    person = living_person(uow, person_id)
     return [_start(uow, v, "person", person.id) for v in _chosen(uow, ids, "person")]
 
 
 def run_for_addresses(uow, person_id: str, ids=None) -> list:
     """Pending results of the address validations on each of the person's addresses."""
-    person = _living_person(uow, person_id)
+    person = living_person(uow, person_id)
     chosen = _chosen(uow, ids, "address")
-    return [_start(uow, v, "address", a.id) for a in store(uow).addresses_of(person.id) for v in chosen]
+    return [_start(uow, v, "address", a.id) for a in uow.validations.addresses_of(person.id) for v in chosen]
 
 
 def latest_for_person(uow, person_id: str) -> list:
     """The newest result of each validation on the person and on its addresses."""
-    person = _living_person(uow, person_id)
-    ids = [person.id] + [a.id for a in store(uow).addresses_of(person.id)]
-    return store(uow).latest_results(ids)
+    person = living_person(uow, person_id)
+    ids = [person.id] + [a.id for a in uow.validations.addresses_of(person.id)]
+    return uow.validations.latest_results(ids)
 
 
 def rerun(uow, result_id: str, force: bool = False):
@@ -198,24 +184,23 @@ def start_auto_validations(uow, person_id: str, trigger: str, record_id: str | N
     """Start the active `auto` validations that `trigger` concerns (see TRIGGERS) on the person, or on
     the address `record_id` for "address_created". Called by the use case that caused the event."""
     classes = TRIGGERS[trigger]
-    if _binding["enqueue"] is None or _binding["repository"] is None:
-        return []  # no process that can run jobs has loaded validations (a bare CLI, a unit test)
+    _jobs(uow)  # fails at once, not only on the day an automatic validation is first made active
     target = "address" if trigger == "address_created" else "person"
-    found = store(uow).active(classes=classes, execution_type="auto")
+    found = uow.validations.active(classes=classes, execution_type="auto")
     chosen = [v for v in found if rules.target_of(v.klass, v.config) == target]
     return [_start(uow, v, target, record_id if target == "address" else person_id) for v in chosen]
 
 
 def finish_run(uow, result_id: str, retries: int, outcome) -> None:
     """Store a run's outcome unless the result has since been run again; fire pass/fail events."""
-    result = store(uow).result(result_id)
+    result = uow.validations.result(result_id)
     if result is None or result.status != PENDING or result.retries != retries:
         return  # already finished by another delivery of the same job, or superseded by a re-run
-    result.status, result.content, result.metadata_, result.error = outcome
+    result.status, result.content, result.outcome_metadata, result.error = outcome
     result.executed_at = _now()
     uow.flush()
     if result.status in (PASSED, FAILED):
         name = "person_pass_validation" if result.status == PASSED else "person_fail_validation"
-        validation = store(uow).validation(result.validation_id)
+        validation = uow.validations.validation(result.validation_id)
         payload = result_view(result) | {"validation": validation_view(validation)}
         uow.events.record(name, result.model_type, result.model_id, payload)

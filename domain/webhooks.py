@@ -72,7 +72,7 @@ def document(event: str, resource_id: str, resource_name: str, payload) -> dict:
 
 
 def encode(doc) -> bytes:
-    """The exact bytes sent and signed (jobs.outbound.post_json serialises the same way)."""
+    """The exact bytes sent and signed (domain.providers.outbound.post_json serialises the same way)."""
     return json.dumps(doc, ensure_ascii=False, default=str).encode("utf-8")
 
 

@@ -5,42 +5,38 @@ from personas.domain import contact_data as contacts
 from personas.handlers.envelope import envelope, paginated
 from personas.handlers.runtime import current, unit_of_work
 from personas.handlers.schemas.contact_data import code_sent_out, contact_in, contact_out
-from personas.persistence.models.contact_codes import ContactCode
-from personas.persistence.models.contact_data import ContactData
-
-RECORDS = contacts.Records(contact=ContactData, code=ContactCode, view=contact_out.dump)
 
 
 def list_contact_data(page=1, per_page=20, person_id=None, cursor=None):
     with unit_of_work() as uow:
-        result = uow.records(ContactData).page(page, per_page, cursor, person_id=person_id)
+        result = uow.contact_data.page(page, per_page, cursor, person_id=person_id)
         return paginated(result, contact_out.dump(result.items, many=True))
 
 
 def create_contact_data(body):
     data = contact_in.load(body)
     with unit_of_work() as uow:
-        contact = contacts.create_contact(uow, RECORDS, data)
+        contact = contacts.create_contact(uow, data)
         uow.commit()
         return envelope(contact_out.dump(contact)), 201
 
 
 def get_contact_data(id):
     with unit_of_work() as uow:
-        return envelope(contact_out.dump(contacts.get_contact(uow, RECORDS, id)))
+        return envelope(contact_out.dump(contacts.get_contact(uow, id)))
 
 
 def update_contact_data(id, body):
     data = contact_in.load(body)
     with unit_of_work() as uow:
-        contact = contacts.update_contact(uow, RECORDS, id, data)
+        contact = contacts.update_contact(uow, id, data)
         uow.commit()
         return envelope(contact_out.dump(contact))
 
 
 def delete_contact_data(id):
     with unit_of_work() as uow:
-        contacts.delete_contact(uow, RECORDS, id)
+        contacts.delete_contact(uow, id)
         uow.commit()
     return envelope({"id": id})
 
@@ -49,7 +45,7 @@ def _send(channel: str, person_id: str, address: str):
     runtime = current()
     with unit_of_work() as uow:
         sent = codes.send_code(
-            uow, RECORDS, channel, person_id, address, runtime.providers[channel], runtime.settings.secret_key
+            uow, channel, person_id, address, runtime.providers[channel], runtime.settings.secret_key
         )
         uow.commit()
         return envelope(code_sent_out.dump(sent))
@@ -58,7 +54,7 @@ def _send(channel: str, person_id: str, address: str):
 def _verify(channel: str, person_id: str, address: str, code: str):
     with unit_of_work() as uow:
         try:
-            contact = codes.verify_code(uow, RECORDS, channel, person_id, address, code, current().settings.secret_key)
+            contact = codes.verify_code(uow, channel, person_id, address, code, current().settings.secret_key)
         except codes.CodeRejected:
             uow.commit()  # the failed attempt counts towards the limit even though the answer is 422
             raise

@@ -3,40 +3,41 @@
 import io
 
 from personas.domain import custom_catalogs as catalogs
-from personas.domain.errors import ValidationFailed
+from personas.domain.errors import Rule, ValidationFailed
 from personas.handlers.envelope import envelope, paginated
 from personas.handlers.errors import PayloadTooLarge
 from personas.handlers.runtime import unit_of_work
 from personas.handlers.schemas.custom_catalogs import value_in, value_out
-from personas.persistence.repositories.custom_catalogs import CustomCatalogRepository
 
 MAX_CSV_BYTES = 2 * 1024 * 1024
-ONE_FILE = "Envíe el CSV en csv_file o en file, uno solo / Send the CSV in csv_file or in file, exactly one"
+ONE_FILE = Rule(
+    "file_source", "Envíe el CSV en csv_file o en file, uno solo / Send the CSV in csv_file or in file, exactly one"
+)
 
 
 def list_custom_catalog_values(page=1, per_page=20, custom_catalog_id=None, cursor=None):
     with unit_of_work() as uow:
-        result = uow.repository(CustomCatalogRepository).values_page(page, per_page, custom_catalog_id, cursor)
+        result = uow.custom_catalogs.values_page(page, per_page, custom_catalog_id, cursor)
         return paginated(result, value_out.dump(result.items, many=True))
 
 
 def create_custom_catalog_value(body):
     data = value_in.load(body)
     with unit_of_work() as uow:
-        record = catalogs.create_value(uow, uow.repository(CustomCatalogRepository), data)
+        record = catalogs.create_value(uow, data)
         uow.commit()
         return envelope(value_out.dump(record)), 201
 
 
 def get_custom_catalog_value(id):
     with unit_of_work() as uow:
-        return envelope(value_out.dump(catalogs.get_value(uow.repository(CustomCatalogRepository), id)))
+        return envelope(value_out.dump(catalogs.get_value(uow, id)))
 
 
 def update_custom_catalog_value(id, body):
     data = value_in.load(body)
     with unit_of_work() as uow:
-        record = catalogs.update_value(uow, uow.repository(CustomCatalogRepository), id, data)
+        record = catalogs.update_value(uow, id, data)
         uow.commit()
         return envelope(value_out.dump(record))
 
@@ -63,6 +64,6 @@ def bulk_create_custom_catalog_values(body, csv_file=None, file=None):
     if size > MAX_CSV_BYTES:
         raise PayloadTooLarge(f"CSV files are limited to {MAX_CSV_BYTES} bytes")
     with unit_of_work() as uow:
-        catalogs.bulk_create(uow, uow.repository(CustomCatalogRepository), int(body["custom_catalog_id"]), stream)
+        catalogs.bulk_create(uow, int(body["custom_catalog_id"]), stream)
         uow.commit()
     return envelope("Ok"), 201

@@ -1,4 +1,9 @@
-"""The one table that turns every error into the envelope of API-MAP.md."""
+"""The one table that turns every error into the envelope of API-MAP.md.
+
+A 422 whose messages state business rules the spec documents (its `DomainRule` codes) also names them:
+`{"success": false, "code": 422, "error": {field: [message, ...]}, "rules": {field: [code, ...]}}`, one code
+per such message, in order; a field none of whose messages states one is left out of `rules`.
+"""
 
 import logging
 
@@ -9,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
-from personas.domain.errors import Forbidden, NotFound, RateLimited, ValidationFailed
+from personas.domain.errors import Forbidden, NotFound, RateLimited, Rule, ValidationFailed
 from personas.domain.providers.messaging import DeliveryFailed
 from personas.persistence.repositories.paging import InvalidCursor
 from personas.persistence.retry import CommitOutcomeUnknown, is_conflict, is_unavailable
@@ -45,10 +50,27 @@ class PayloadTooLarge(ProblemException):
         super().__init__(status=413, title="Payload Too Large", detail=detail)
 
 
+def _rules(error: dict) -> dict[str, list[str]]:
+    found = {}
+    for field, messages in error.items():
+        codes = [m.code for m in (messages if isinstance(messages, list) else [messages]) if isinstance(m, Rule)]
+        if codes:
+            found[field] = codes
+    return found
+
+
+def error_body(status: int, error) -> dict:
+    body = {"success": False, "code": status, "error": error}
+    rules = _rules(error) if status == 422 and isinstance(error, dict) else None
+    if rules:
+        body["rules"] = rules
+    return body
+
+
 def error_response(status: int, error, headers: dict | None = None) -> ConnexionResponse:
     import orjson
 
-    body = orjson.dumps({"success": False, "code": status, "error": error})
+    body = orjson.dumps(error_body(status, error))
     return ConnexionResponse(status_code=status, body=body, mimetype="application/json", headers=headers or {})
 
 

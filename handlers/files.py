@@ -8,22 +8,19 @@ from connexion.exceptions import ProblemException
 from flask import Response
 
 from personas.domain import files, media
-from personas.domain.errors import ValidationFailed
+from personas.domain.errors import Rule, ValidationFailed
 from personas.handlers.envelope import envelope, paginated
 from personas.handlers.errors import PayloadTooLarge
 from personas.handlers.http_policy import site_url
 from personas.handlers.outbound_urls import url_policy
 from personas.handlers.runtime import current, unit_of_work
 from personas.handlers.schemas.files import temporary_file_out
-from personas.persistence.models.media import OWNERS, Media
-from personas.persistence.models.temporary_files import TemporaryFile
-from personas.persistence.storage import storage_for
 
-MISSING_FILE = "Envíe `file` o `file_tmp_id` / Send `file` or `file_tmp_id`"
+MISSING_FILE = Rule("file_source", "Envíe `file` o `file_tmp_id` / Send `file` or `file_tmp_id`")
 
 
 def storage():
-    return storage_for(current().settings)
+    return current().storage
 
 
 def receive(upload, limit: int = files.MAX_FILE, field: str = "file") -> files.Upload:
@@ -48,11 +45,11 @@ def upload_file(body, file=None):
         if file is not None:
             upload = receive(file)
         elif body.get("file_tmp_id"):
-            upload, key = media.take_temporary(uow, storage(), TemporaryFile, body["file_tmp_id"], "file_tmp_id")
+            upload, key = media.take_temporary(uow, storage(), body["file_tmp_id"], "file_tmp_id")
             leftovers.append(key)
         else:
             raise ValidationFailed({"file": [MISSING_FILE]})
-        found = media.add_media(uow, storage(), OWNERS, Media, target=target, upload=upload)
+        found = media.add_media(uow, storage(), target=target, upload=upload)
         result = media.view(found)
         uow.commit()
     forget(leftovers)
@@ -65,8 +62,8 @@ def save_temporary_files(body):
         # The ids are checked now so a mistake is the client's 422, not a silent failure later.
         with unit_of_work() as uow:
             for i, item in enumerate(items):
-                files.require_owner(uow, OWNERS, item["model"], item["model_id"], f"files.{i}.model_id")
-                if uow.records(TemporaryFile).get(item["tmp_id"]) is None:
+                files.require_owner(uow, item["model"], item["model_id"], f"files.{i}.model_id")
+                if uow.temporary_files.get(item["tmp_id"]) is None:
                     raise ValidationFailed({f"files.{i}.tmp_id": [files.UNKNOWN_TEMPORARY]})
         current().jobs.enqueue("personas.jobs.files.attach_temporary", [dict(item) for item in items])
         return envelope("Files queued"), 202
@@ -77,9 +74,9 @@ def attach_temporary(items, field: str, id_key: str) -> list:
     leftovers, result = [], []
     with unit_of_work() as uow:
         for i, item in enumerate(items):
-            upload, key = media.take_temporary(uow, storage(), TemporaryFile, item[id_key], field.format(i))
+            upload, key = media.take_temporary(uow, storage(), item[id_key], field.format(i))
             leftovers.append(key)
-            found = media.add_media(uow, storage(), OWNERS, Media, target=item, upload=upload)
+            found = media.add_media(uow, storage(), target=item, upload=upload)
             result.append(media.view(found))
         uow.commit()
     forget(leftovers)
@@ -91,12 +88,12 @@ def save_files_from_urls(body):
     with unit_of_work() as uow:
         for name, items in (("files", urls), ("files_tmp_id", temporaries)):
             for i, item in enumerate(items):
-                files.require_owner(uow, OWNERS, item["model"], item["model_id"], f"{name}.{i}.model_id")
+                files.require_owner(uow, item["model"], item["model_id"], f"{name}.{i}.model_id")
         for i, item in enumerate(temporaries):
-            if uow.records(TemporaryFile).get(item["uuid"]) is None:
+            if uow.temporary_files.get(item["uuid"]) is None:
                 raise ValidationFailed({f"files_tmp_id.{i}.uuid": [files.UNKNOWN_TEMPORARY]})
     # Checked now (a refusal is the client's 422) and again when downloaded in the background, through
-    # the SSRF guard of jobs/outbound.py, since what a name resolves to can change in between.
+    # the SSRF guard of domain/providers/outbound.py, since what a name resolves to can change in between.
     policy = url_policy()
     refused = {f"files.{i}.url": errors for i, item in enumerate(urls) if (errors := policy.errors(item["url"]))}
     if refused:
@@ -110,7 +107,7 @@ def save_files_from_urls(body):
 def upload_temporary_file(body=None, file=None):
     upload = receive(file, files.MAX_TEMPORARY_FILE)
     with unit_of_work() as uow:
-        record = media.save_temporary(uow, storage(), TemporaryFile, upload)
+        record = media.save_temporary(uow, storage(), upload)
         result = temporary_file_out.dump(record)
         uow.commit()
     current().jobs.enqueue("personas.jobs.files.purge_expired_temporary_files")
@@ -133,7 +130,7 @@ def list_files(
     query = {"model": model, "model_id": model_id, "collection": collection}
     with unit_of_work() as uow:
         # The use case passes the page number through to the repository; it carries the cursor.
-        result = media.list_media(uow, OWNERS, Media, query, page, per_page, cursor)
+        result = media.list_media(uow, query, page, per_page, cursor)
         items = [
             media.view(m) | ({"temporary_url": temporary_url(m, expires_in_min)} if include_tmp_url else {})
             for m in result.items
@@ -143,14 +140,14 @@ def list_files(
 
 def get_file_temporary_url(id, expires_in_min=5):
     with unit_of_work() as uow:
-        found = media.find_media(uow, Media, id)
+        found = media.find_media(uow, id)
         return envelope(media.view(found) | {"temporary_url": temporary_url(found, expires_in_min)})
 
 
 def delete_file(model, model_id, media_uuid, collection=None):
     query = {"model": model, "model_id": model_id, "media_uuid": media_uuid, "collection": collection}
     with unit_of_work() as uow:
-        ids, key = media.delete_media(uow, Media, query)
+        ids, key = media.delete_media(uow, query)
         uow.commit()
     forget([key])
     return envelope(ids)
@@ -160,7 +157,7 @@ def download_file(id, expires, signature):
     if not files.signature_ok(current().settings.secret_key, id, expires, signature):
         raise ProblemException(status=403, title="Forbidden", detail="Failed authorization")
     with unit_of_work() as uow:
-        found = media.find_media(uow, Media, id)
+        found = media.find_media(uow, id)
         key, name, mime = found.storage_key, found.file_name, found.mime_type
     try:
         chunks = storage().chunks(key)

@@ -1,7 +1,8 @@
 """An ASGI guard in front of Connexion's routing, for inputs that make Connexion itself fail.
 
 - An encoded newline or other control character in the path crashes its routing (#1908, #1970).
-- Bodies are capped before anything buffers them.
+- Bodies are capped before anything buffers them: MAX_BODY, or less where an operation of the path
+  declares `x-personas-max-body` in the spec (uploads with a documented limit).
 - A method the spec does not define for the path is a 405 listing every method of that path.
   Connexion routes each (path, method) on its own Starlette route, so its 405 lists only the first
   route's methods (`Allow: HEAD, GET` for `POST /people` too), and a concrete path such as
@@ -20,15 +21,9 @@ from starlette.routing import compile_path
 CONTROL = re.compile(rb"%(0[0-9a-f]|1[0-9a-f]|7f)", re.IGNORECASE)
 RAW_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_BODY = 20 * 1024 * 1024
-MB = 1024 * 1024
-# Uploads with a documented limit: the cap leaves room for the multipart framing, so the handler's
-# exact check (413) still speaks, while no body much beyond the limit is ever buffered.
-UPLOAD_CAPS = (
-    (re.compile(r"/files/?$"), 2 * MB + 64 * 1024),
-    (re.compile(r"/people/[^/]+/(ine|face-match)/?$"), 4 * MB + 64 * 1024),
-    (re.compile(r"/temporary-files/?$"), 10 * MB + 64 * 1024),
-)
-
+# An upload's cap leaves room for the multipart framing, so the handler's exact check (413) still
+# speaks, while no body much beyond the limit is ever buffered.
+MAX_BODY_EXTENSION = "x-personas-max-body"
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -63,6 +58,9 @@ class _PathEntry:
         # Paths are looked up by their number of segments, unless a parameter may span several.
         self.segments = None if ":path}" in starlettify_path(path, types) else (base_path.rstrip("/") + path).count("/")
         self.methods = [m.upper() for m in METHODS if m in item]
+        # Bodies are capped before routing, so per path: the lowest cap its operations declare.
+        caps = [item[m][MAX_BODY_EXTENSION] for m in METHODS if MAX_BODY_EXTENSION in (item.get(m) or {})]
+        self.max_body = min(caps, default=None)
         if "GET" in self.methods and "HEAD" not in self.methods:
             self.methods.append("HEAD")  # Starlette answers HEAD with the GET route
 
@@ -79,18 +77,26 @@ class Guard(SpecMiddleware):
             entry = _PathEntry(base or "", path, item)
             self.paths.setdefault(entry.segments, []).append(entry)
 
-    def _allowed(self, path: str, method: str) -> list[str] | None:
-        """None when the method may go on to routing; otherwise the methods of the matched path."""
+    def _matches(self, path: str) -> list[_PathEntry]:
+        """The spec's paths that match, the concrete one alone when there is one."""
         candidates = self.paths.get(path.count("/"), []) + self.paths.get(None, [])
         matches = [entry for entry in candidates if entry.regex.match(path)]
+        concrete = [entry for entry in matches if entry.concrete]
+        return concrete[:1] or matches
+
+    @staticmethod
+    def _allowed(matches: list[_PathEntry], method: str) -> list[str] | None:
+        """None when the method may go on to routing; otherwise the methods of the matched path."""
         if not matches:
             return None  # unknown path: Connexion's 404
-        concrete = [entry for entry in matches if entry.concrete]
-        if concrete:
-            matches = concrete[:1]
         if any(method in entry.methods for entry in matches):
             return None
         return matches[0].methods
+
+    def _cap(self, path: str, matches: list[_PathEntry]) -> int:
+        if not matches and path.endswith("/"):
+            matches = self._matches(path[:-1])  # the path with a trailing slash is capped as without
+        return min((entry.max_body for entry in matches if entry.max_body is not None), default=self.max_body)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -100,11 +106,12 @@ class Guard(SpecMiddleware):
             return await _refuse(send, 400, "Control characters are not allowed in the path")
         root = scope.get("root_path", "")
         route_path = scope["path"][len(root) :] if root and scope["path"].startswith(root) else scope["path"]
-        allowed = self._allowed(route_path, scope["method"].upper())
+        matches = self._matches(route_path)
+        allowed = self._allowed(matches, scope["method"].upper())
         if allowed is not None:
             allow = (b"allow", ", ".join(allowed).encode())
             return await _refuse(send, 405, "Method not allowed", (allow,))
-        cap = next((limit for pattern, limit in UPLOAD_CAPS if pattern.search(route_path)), self.max_body)
+        cap = self._cap(route_path, matches)
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 if not value.isdigit():

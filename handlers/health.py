@@ -2,12 +2,13 @@
 
 Liveness touches nothing outside the process: an orchestrator that restarts on failed liveness must not
 restart every healthy process when the database has a bad minute. Readiness checks the database and, with
-Redis, the queue, each within CHECK_TIMEOUT seconds; its route runs on the worker's thread pool
-(personas.fastpath), so a slow check never holds up the event loop.
+Redis, the queue, each within CHECK_TIMEOUT seconds; its operation is marked `x-personas-threaded` in the
+spec, so it runs on the worker's thread pool (personas.fastpath) and a slow check never holds up the event loop.
 """
 
 import threading
 import time
+import weakref
 
 from personas.handlers.runtime import Runtime, current
 from personas.persistence.readiness import database_check
@@ -66,16 +67,17 @@ def _queue_check(jobs):
     return check
 
 
-_probes: tuple[Runtime, Probe, Probe | None] | None = None
+# Each app's probes, for as long as its runtime lives (tests build several apps in one process).
+_probes: "weakref.WeakKeyDictionary[Runtime, tuple[Probe, Probe | None]]" = weakref.WeakKeyDictionary()
 
 
 def _probes_of(runtime: Runtime) -> tuple[Probe, Probe | None]:
-    global _probes
-    if _probes is None or _probes[0] is not runtime:
+    found = _probes.get(runtime)
+    if found is None:
         database = Probe(database_check(runtime.settings.database_url, runtime.session_factory))
         queue = Probe(_queue_check(runtime.jobs)) if runtime.settings.redis_url else None
-        _probes = (runtime, database, queue)
-    return _probes[1], _probes[2]
+        found = _probes[runtime] = (database, queue)
+    return found
 
 
 def get_health():

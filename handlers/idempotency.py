@@ -25,6 +25,7 @@ import orjson
 from connexion.middleware.abstract import SpecMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
 
+from personas.domain.errors import Rule
 from personas.handlers import errors
 from personas.handlers.metrics import IDEMPOTENCY_REPLAYS
 from personas.handlers.runtime import current
@@ -40,7 +41,10 @@ MAX_KEPT = 2 * 1024 * 1024
 PURGE_EVERY = 60.0
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 IN_PROGRESS = "A request with this Idempotency-Key is in progress"
-REUSED = "Esta Idempotency-Key ya se usó con otra petición / This Idempotency-Key was already used with another request"
+REUSED = Rule(
+    "idempotency_key_reused",
+    "Esta Idempotency-Key ya se usó con otra petición / This Idempotency-Key was already used with another request",
+)
 
 
 async def _answer(send, status: int, body: bytes, content_type: str | None, extra: tuple = ()) -> None:
@@ -52,7 +56,7 @@ async def _answer(send, status: int, body: bytes, content_type: str | None, extr
 
 
 async def _refuse(send, status: int, message: str | dict) -> None:
-    await _answer(send, status, orjson.dumps({"success": False, "code": status, "error": message}), "application/json")
+    await _answer(send, status, orjson.dumps(errors.error_body(status, message)), "application/json")
 
 
 def _keepable(status: int) -> bool:

@@ -1,4 +1,4 @@
-"""INE images and face match of a person (routed through handlers.people, as the spec names them)."""
+"""INE images and face match of a person."""
 
 from connexion.exceptions import ProblemException
 
@@ -8,8 +8,6 @@ from personas.handlers.envelope import envelope
 from personas.handlers.files import receive, storage
 from personas.handlers.runtime import current, unit_of_work
 from personas.handlers.schemas.biometrics import biometric_out
-from personas.persistence.models.biometrics import Biometric
-from personas.persistence.models.media import OWNERS, Media
 
 
 def verifier() -> face.FaceVerifier:
@@ -26,7 +24,7 @@ def attach_person_ine(id, body=None, ine_front=None, ine_reverse=None):
     }
     ocr = {"ine_front": body.get("ocr_data_front"), "ine_reverse": body.get("ocr_data_reverse")}
     with unit_of_work() as uow:
-        ine.attach_ine(uow, storage(), OWNERS, Media, id, images, ocr)
+        ine.attach_ine(uow, storage(), id, images, ocr)
         uow.commit()
     return envelope("Ok")
 
@@ -35,8 +33,7 @@ def face_match_person(id, body=None, selfie=None, ine_front=None):
     selfie_upload, front_upload = receive(selfie, field="selfie"), receive(ine_front, field="ine_front")
     with unit_of_work() as uow:
         try:
-            stored = (storage(), OWNERS, Media, Biometric)
-            results = ine.face_match(uow, verifier(), stored, id, selfie_upload, front_upload, biometric_out.dump)
+            results = ine.face_match(uow, verifier(), storage(), id, selfie_upload, front_upload)
         except face.FaceProviderFailed as exc:
             raise ProblemException(status=503, title="Service Unavailable", detail=str(exc)) from exc
         result = people.view(uow, people.get_person(uow, id)) | {"biometrics": biometric_out.dump(results, many=True)}

@@ -131,6 +131,7 @@ class _SharedState:
 
 def exposition(runtime) -> bytes:
     registry = CollectorRegistry(auto_describe=False)
+    # prometheus_client's own setting, which it reads from the environment (personas.telemetry sets it).
     path = os.environ.get(MULTIPROC_DIR)
     if path:
         registry.register(_ProcessFiles(path))

@@ -8,11 +8,8 @@ database's write lock from its start, and a slow name server must not hold every
 """
 
 from personas.domain.errors import ValidationFailed
-from personas.domain.providers.resolver import SystemResolver
 from personas.domain.url_guard import Allowlist, UrlPolicy
 from personas.handlers.runtime import current
-
-_fallback: dict = {}
 
 
 class _Answered:
@@ -39,7 +36,7 @@ def url_policy(*resolve_now) -> UrlPolicy:
     """The policy of this request; the URLs in `resolve_now` are looked up at once, and the checks made
     later (inside the unit of work) answer from those lookups."""
     state = current()
-    resolver = state.providers.get("resolver") or _fallback.setdefault("resolver", SystemResolver())
+    resolver = state.providers["resolver"]
     policy = UrlPolicy(Allowlist.parse(state.settings.outbound_allowlist), _Answered(resolver))
     for url in resolve_now:
         policy.errors(url)

@@ -2,25 +2,12 @@
 
 from personas.domain import people
 from personas.domain.errors import NotFound
-from personas.handlers.biometrics import list_person_biometrics  # noqa: F401 - routed here by the spec
-from personas.handlers.dynamic_values import list_person_dynamic_values  # noqa: F401 - routed here by the spec
 from personas.handlers.envelope import envelope, paginated
-from personas.handlers.identity import attach_person_ine, face_match_person  # noqa: F401 - routed here by the spec
-from personas.handlers.people_io import export_people, import_people  # noqa: F401 - routed here by the spec
 from personas.handlers.runtime import unit_of_work
 from personas.handlers.schemas.addresses import address_out
 from personas.handlers.schemas.contact_data import contact_out
 from personas.handlers.schemas.people import history_out, load_person
 from personas.handlers.schemas.references import reference_out
-from personas.handlers.signatures import create_person_signer, list_person_signature_documents  # noqa: F401 - routed here
-from personas.handlers.validation_results import (  # noqa: F401 - routed here by the spec
-    list_person_validation_results,
-    run_person_address_validations,
-    run_person_validations,
-)
-from personas.persistence.models.addresses import Address
-from personas.persistence.models.contact_data import ContactData
-from personas.persistence.models.references import PersonReference
 
 
 def list_people(page=1, per_page=20, people_group_id=None, cursor=None):
@@ -131,7 +118,7 @@ def upsert_person_by_national_id(body):
 def _detail(uow, person) -> dict:
     """The person with its addresses, contact data and references, as the national-id operations return it."""
     return people.view(uow, person) | {
-        "addresses": address_out.dump(uow.records(Address).for_person(person.id), many=True),
-        "contact_data": contact_out.dump(uow.records(ContactData).for_person(person.id), many=True),
-        "references": reference_out.dump(uow.records(PersonReference).for_person(person.id), many=True),
+        "addresses": address_out.dump(uow.addresses.for_person(person.id), many=True),
+        "contact_data": contact_out.dump(uow.contact_data.for_person(person.id), many=True),
+        "references": reference_out.dump(uow.references.for_person(person.id), many=True),
     }

@@ -1,34 +1,19 @@
-"""People import (CSV/XLSX, uploaded or a temporary file) and CSV export, streamed both ways.
-
-`handlers.people` routes `import_people` and `export_people` here.
-"""
+"""People import (CSV/XLSX, uploaded or a temporary file) and CSV export, streamed both ways."""
 
 import tempfile
 from datetime import UTC, datetime
 
 from flask import Response
-from sqlalchemy.exc import IntegrityError
 
 from personas.domain import people_export, people_import
-from personas.domain.contact_data import Records
-from personas.domain.errors import ValidationFailed
+from personas.domain.errors import Rule, ValidationFailed
 from personas.handlers.envelope import envelope
 from personas.handlers.runtime import current, unit_of_work
-from personas.handlers.schemas.addresses import address_out
-from personas.handlers.schemas.contact_data import contact_out
-from personas.persistence.models.addresses import Address
-from personas.persistence.models.contact_codes import ContactCode
-from personas.persistence.models.contact_data import ContactData
-from personas.persistence.repositories.people_export import PeopleExport
 
-TARGETS = people_import.Targets(
-    address_model=Address,
-    address_view=address_out.dump,
-    contact=Records(contact=ContactData, code=ContactCode, view=contact_out.dump),
-    conflicts=(IntegrityError,),
+UNKNOWN_TMP_FILE = Rule(
+    "unknown_temporary_file", "No existe el archivo temporal o expiró / Unknown or expired temporary file"
 )
-UNKNOWN_TMP_FILE = "No existe el archivo temporal o expiró / Unknown or expired temporary file"
-ONE_SOURCE = "Envíe `file` o `tmp_file_id`, uno de los dos / Send either `file` or `tmp_file_id`"
+ONE_SOURCE = Rule("file_source", "Envíe `file` o `tmp_file_id`, uno de los dos / Send either `file` or `tmp_file_id`")
 SPOOL_IN_MEMORY = 1024 * 1024  # a temporary file bigger than this is copied to disk, not held in memory
 BATCH_SIZE = 500  # rows per committed transaction: what a crash can lose, and what the session holds
 CSV_CHUNK_ROWS = 1000  # rows per chunk sent to the client (~130 kB): fewer writes, still flat memory
@@ -39,19 +24,14 @@ def _temporary_file(tmp_file_id: str):
 
     The temporary file is kept (it expires on its own): after a crash the same id can be sent again.
     """
-    try:  # temporary files belong to the files resource; without it every id is unknown
-        from personas.persistence.models.temporary_files import TemporaryFile
-        from personas.persistence.storage import storage_for
-    except ImportError:
-        raise ValidationFailed({"tmp_file_id": [UNKNOWN_TMP_FILE]}) from None
     with unit_of_work() as uow:
-        record = uow.records(TemporaryFile).get(tmp_file_id)
+        record = uow.temporary_files.get(tmp_file_id)
         if record is None or record.expires_at <= datetime.now(UTC).replace(tzinfo=None):
             raise ValidationFailed({"tmp_file_id": [UNKNOWN_TMP_FILE]})
         key = record.storage_key
     spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - closed by the caller
     try:
-        for chunk in storage_for(current().settings).chunks(key):
+        for chunk in current().storage.chunks(key):
             spooled.write(chunk)
     except FileNotFoundError:
         spooled.close()
@@ -67,7 +47,7 @@ def import_people(body=None, file=None):
     # Werkzeug spools an upload to disk past 500 kB; either way the stream is read a chunk at a time.
     stream = file.stream if file is not None else _temporary_file(tmp_file_id)
     try:
-        report = people_import.import_people(unit_of_work, people_import.read_rows(stream), TARGETS, BATCH_SIZE)
+        report = people_import.import_people(unit_of_work, people_import.read_rows(stream), BATCH_SIZE)
     finally:
         stream.close()
     return envelope(report)
@@ -82,7 +62,7 @@ def export_people(body):
 
     def stream():
         with uow:
-            rows = uow.repository(PeopleExport).rows(start, end, with_address, with_contact)
+            rows = uow.people_export.rows(start, end, with_address, with_contact)
             yield from people_export.csv_chunks(names, rows, CSV_CHUNK_ROWS)
 
     headers = {"Content-Disposition": 'attachment; filename="people.csv"'}

@@ -1,44 +1,52 @@
-"""What the app factory hands to the handlers: settings and the session factory of this process."""
+"""How handlers reach the composition root of the app serving the request: `current()`.
+
+The app (personas.app) binds its container around every call into it (`bound`), in a context variable:
+each request, and what runs in its threads, sees the container of the app it reached, so several apps in
+one process (tests build many) each answer with their own settings, database and jobs.
+"""
 
 import contextlib
-from dataclasses import dataclass, field
+import contextvars
+from typing import Any, Protocol
 
 from connexion import context
 from sqlalchemy.orm import Session, sessionmaker
 
-from personas.handlers.views import view
 from personas.persistence.uow import UnitOfWork
 
 
-@dataclass
-class Runtime:
-    settings: object
+class Runtime(Protocol):
+    """What handlers use of the composition root (personas.bootstrap.Container)."""
+
+    settings: Any
     session_factory: sessionmaker[Session]
     # Background jobs: `enqueue(dotted_name, *ids)` and `health()`.
-    jobs: object = None
+    jobs: Any
     # Outside services by name ("sms", "email", ...), built from settings by personas.providers.
-    providers: dict = field(default_factory=dict)
-    # What `close` stops, in order (the relay loop, the job pool, the engine's connections).
-    closers: list = field(default_factory=list)
+    providers: dict
+    storage: Any
 
-    def close(self) -> None:
-        """Stop this runtime's background threads and connections (tests build many apps per process)."""
-        while self.closers:
-            self.closers.pop(0)()
+    def unit_of_work(self, actor: dict | None = None, readonly: bool = False) -> UnitOfWork: ...
 
 
-_current: Runtime | None = None
+_bound: contextvars.ContextVar[Runtime] = contextvars.ContextVar("personas_runtime")
 
 
-def configure(runtime: Runtime) -> None:
-    global _current
-    _current = runtime
+@contextlib.contextmanager
+def bound(runtime: Runtime):
+    """`runtime` is `current()` inside this block (and in the tasks and threads it starts)."""
+    token = _bound.set(runtime)
+    try:
+        yield runtime
+    finally:
+        _bound.reset(token)
 
 
 def current() -> Runtime:
-    if _current is None:
-        raise RuntimeError("the app factory has not configured the handlers")
-    return _current
+    try:
+        return _bound.get()
+    except LookupError:
+        raise RuntimeError("no app is serving this call: handlers run inside a request to an app") from None
 
 
 def actor() -> dict | None:
@@ -56,4 +64,4 @@ def unit_of_work(readonly: bool | None = None) -> UnitOfWork:
         readonly = False
         with contextlib.suppress(LookupError, RuntimeError, AttributeError):  # outside a request
             readonly = context.request.method in ("GET", "HEAD")
-    return UnitOfWork(current().session_factory, actor=actor(), readonly=readonly, views=view)
+    return current().unit_of_work(actor=actor(), readonly=readonly)

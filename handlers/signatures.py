@@ -1,4 +1,4 @@
-"""A person's signers and documents on the e-signature platform (routed through handlers.people)."""
+"""A person's signers and documents on the e-signature platform."""
 
 from connexion.exceptions import ProblemException
 

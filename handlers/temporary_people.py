@@ -1,8 +1,8 @@
 """Temporary people, and their promotion to definitive people.
 
 The promotion's callback is queued after the commit; a queue outage loses that one callback (it is
-logged). Moving it to the transactional outbox, once the events issue delivers from there, would
-make it as durable as the events.
+logged). Moving it to the transactional outbox, which the events already use, would make it as
+durable as they are.
 """
 
 import logging
@@ -14,24 +14,15 @@ from personas.domain import temporary_people as temporaries
 from personas.handlers.envelope import envelope, paginated
 from personas.handlers.outbound_urls import check_saved_urls
 from personas.handlers.runtime import current, unit_of_work
-from personas.handlers.schemas.bank_data import bank_out
-from personas.handlers.schemas.employment_data import employment_out
 from personas.handlers.schemas.temporary_people import load_promotion, temporary_in, temporary_out
-from personas.persistence.models.bank_data import BankData
-from personas.persistence.models.employment_data import EmploymentData
-from personas.persistence.repositories.temporary_people import TemporaryPeopleRepository
 
 CALLBACK_JOB = "personas.jobs.callbacks.post_promoted_person"
 log = logging.getLogger("personas.temporary_people")
 
 
-def _records(uow) -> TemporaryPeopleRepository:
-    return uow.repository(TemporaryPeopleRepository)
-
-
 def list_temporary_people(page=1, per_page=20, cursor=None):
     with unit_of_work() as uow:
-        result = _records(uow).page(page, per_page, cursor)
+        result = uow.temporary_people.page(page, per_page, cursor)
         return paginated(result, temporary_out.dump(result.items, many=True))
 
 
@@ -39,7 +30,7 @@ def create_temporary_person(body):
     data = temporary_in.load(body)
     check_saved_urls(data, ("callback_url",))
     with unit_of_work() as uow:
-        temporary = temporaries.create_temporary_person(uow, _records(uow), data)
+        temporary = temporaries.create_temporary_person(uow, data)
         result = temporary_out.dump(temporary)
         uow.commit()
     return envelope(result), 201
@@ -47,14 +38,14 @@ def create_temporary_person(body):
 
 def get_temporary_person(id):
     with unit_of_work() as uow:
-        return envelope(temporary_out.dump(temporaries.get_temporary_person(_records(uow), id)))
+        return envelope(temporary_out.dump(temporaries.get_temporary_person(uow, id)))
 
 
 def update_temporary_person(id, body):
     changes = temporary_in.load(body)
     check_saved_urls(changes, ("callback_url",))
     with unit_of_work() as uow:
-        temporary = temporaries.update_temporary_person(uow, _records(uow), id, changes)
+        temporary = temporaries.update_temporary_person(uow, id, changes)
         result = temporary_out.dump(temporary)
         uow.commit()
     return envelope(result)
@@ -63,16 +54,14 @@ def update_temporary_person(id, body):
 def _record_creators(uow) -> dict:
     """How a promotion stores employment and bank data: the use cases of their own resources."""
     return {
-        "employment_data": lambda data: employment.create_employment_data(
-            uow, uow.records(EmploymentData), data, employment_out.dump
-        ),
-        "bank_data": lambda data: banking.create_bank_data(uow, uow.records(BankData), data, bank_out.dump),
+        "employment_data": lambda data: employment.KIND.create(uow, data),
+        "bank_data": lambda data: banking.KIND.create(uow, data),
     }
 
 
 def promote_temporary_person(id, body):
     with unit_of_work() as uow:
-        temporary = temporaries.claim(_records(uow), id)
+        temporary = temporaries.claim(uow, id)
         promotion = load_promotion(temporaries.promotion_request(temporary, body))
         person = temporaries.promote(uow, temporary, promotion, _record_creators(uow))
         result = people.view(uow, person)

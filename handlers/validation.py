@@ -3,9 +3,9 @@
 - Validators are compiled once per schema, not on every request.
 - Formats Connexion's Draft 4 checker ignores (uuid, date, date-time) are checked.
 - A body that breaks its schema is a 422 with a field map; undecodable bodies are 400, oversized 413.
-- Size and nesting depth are capped by `Settings.max_json_body` and `max_json_depth`; the depth is
-  checked on the text before any parser sees it (a deep body would exhaust the stack of the parsers
-  behind this one: Flask's json, jsonschema, repr).
+- Size and nesting depth are capped by `Settings.max_json_body` and `max_json_depth`, which the app
+  factory passes to `validator_map`; the depth is checked on the text before any parser sees it (a deep
+  body would exhaust the stack of the parsers behind this one: Flask's json, jsonschema, repr).
 """
 
 import copy
@@ -25,11 +25,13 @@ from jsonschema import Draft4Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 
 from personas.domain import json_depth
+from personas.domain.errors import Rule
 from personas.handlers.errors import FieldErrors, PayloadTooLarge
-from personas.handlers.runtime import current
 
-MAX_JSON_BODY = 1_048_576  # used when no app has configured the handlers
 FORMATS = FormatChecker(formats=())
+# email-validator refuses some addresses the spec's pattern allows (special-use domains, ...); the message
+# stays jsonschema's own.
+EMAIL_REFUSED = Rule("invalid_email", "{}")
 
 
 @FORMATS.checks("uuid", raises=ValueError)
@@ -82,18 +84,15 @@ def _message(error) -> str:
         return "Campo no permitido / Unknown field"
     if error.validator == "required":
         return "Campo requerido / Missing required field"
-    return error.message if len(error.message) < 300 else error.message[:300] + "..."
-
-
-def _limits() -> tuple[int, int]:
-    try:
-        settings = current().settings
-    except RuntimeError:
-        return MAX_JSON_BODY, json_depth.MAX_DEPTH
-    return settings.max_json_body, settings.max_json_depth
+    text = error.message if len(error.message) < 300 else error.message[:300] + "..."
+    return EMAIL_REFUSED.format(text) if error.validator == "format" and error.validator_value == "email" else text
 
 
 class BodyValidator(JSONRequestBodyValidator):
+    # Bytes and nesting levels a body may have; `validator_map` sets both from the app's settings.
+    max_body: int
+    max_depth: int
+
     # Connexion hands the same schema dict to every request of an operation; keeping the dict in
     # the cache entry makes sure its id is never reused by another schema.
     _compiled: dict[int, tuple[dict, Draft4RequestValidator]] = {}
@@ -107,7 +106,7 @@ class BodyValidator(JSONRequestBodyValidator):
         return entry[1]
 
     async def _parse(self, stream, scope):
-        limit, max_depth = _limits()
+        limit, max_depth = self.max_body, self.max_depth
         chunks, size = [], 0
         async for chunk in stream:
             size += len(chunk)
@@ -168,6 +167,7 @@ class ParameterValidator(connexion_parameters.ParameterValidator):
         return None
 
 
-def validator_map() -> dict:
-    body = MediaTypeDict({**VALIDATOR_MAP["body"], "*/*json": BodyValidator})
+def validator_map(max_body: int, max_depth: int) -> dict:
+    limited = type("BodyValidator", (BodyValidator,), {"max_body": max_body, "max_depth": max_depth})
+    body = MediaTypeDict({**VALIDATOR_MAP["body"], "*/*json": limited})
     return {**VALIDATOR_MAP, "parameter": ParameterValidator, "body": body}

@@ -1,24 +1,23 @@
-"""Validation results, and the runs of a person's validations (delegated to from handlers.people).
+"""Validation results, and the runs of a person's validations.
 
 Runs answer at once: the results are written pending (status 3) and their jobs start once the
-transaction has committed (domain.validations binds `enqueue` to this process's job runner here).
+transaction has committed, through the jobs the unit of work was given (handlers.runtime).
 """
 
 from personas.domain import validations
 from personas.domain.validations import result_view
 from personas.handlers.envelope import envelope, paginated
-from personas.handlers.runtime import current, unit_of_work
+from personas.handlers.runtime import unit_of_work
 from personas.handlers.schemas.validations import run_validations
 
 RUNNING = "Validations running on background"
 
-validations.bind_enqueue(lambda job, *ids: current().jobs.enqueue(job, *ids))
-
 
 def list_validation_results(page=1, per_page=20, model_id=None, validation_id=None, cursor=None):
     with unit_of_work() as uow:
-        store = validations.store(uow)
-        result = store.results_page(page, per_page, model_id=model_id, validation_id=validation_id, cursor=cursor)
+        result = uow.validations.results_page(
+            page, per_page, model_id=model_id, validation_id=validation_id, cursor=cursor
+        )
         return paginated(result, [result_view(r) for r in result.items])
 
 

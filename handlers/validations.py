@@ -10,7 +10,7 @@ from personas.handlers.schemas.validations import validation_create, validation_
 
 def list_validations(page=1, per_page=20, cursor=None):
     with unit_of_work() as uow:
-        result = validations.store(uow).validations_page(page, per_page, cursor)
+        result = uow.validations.validations_page(page, per_page, cursor)
         return paginated(result, [validation_view(v) for v in result.items])
 
 

@@ -2,17 +2,15 @@
 
 Jobs take a `JobContext` and ids, open their own unit of work, and are safe to run twice (the
 receiver gets the same body with the same `Idempotency-Key`). A failed delivery raises, so the job
-runner retries it; a URL that may never be called (see jobs.outbound) is logged and dropped, since
-retrying cannot change the answer.
+runner retries it; a URL that may never be called (see domain.providers.outbound) is logged and
+dropped, since retrying cannot change the answer.
 """
 
 import logging
 
 from personas.domain import people
-from personas.jobs import outbound
+from personas.domain.providers import outbound
 from personas.persistence import crypto
-from personas.persistence.models.temporary_people import TemporaryPerson
-from personas.persistence.uow import UnitOfWork
 
 log = logging.getLogger("personas.jobs.callbacks")
 
@@ -25,8 +23,8 @@ def post_promoted_person(ctx, temporary_person_id: str) -> int | None:
     """POST the person a temporary person became to its `callback_url`; returns the receiver's status."""
     if not crypto.is_configured():
         crypto.configure(ctx.settings)  # a worker process of its own has not seen the app factory
-    with UnitOfWork(ctx.session_factory, readonly=True) as uow:
-        temporary = uow.records(TemporaryPerson).get(temporary_person_id)
+    with ctx.unit_of_work(readonly=True) as uow:
+        temporary = uow.temporary_people.get(temporary_person_id)
         if temporary is None or temporary.person_id is None or not temporary.callback_url:
             return None
         person = uow.people.get_any(temporary.person_id)

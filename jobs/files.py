@@ -5,15 +5,9 @@ import logging
 import tempfile
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import select
-
 from personas.domain import files, media
 from personas.domain.errors import ValidationFailed
-from personas.jobs import outbound
-from personas.persistence.models.media import OWNERS, Media
-from personas.persistence.models.temporary_files import TemporaryFile
-from personas.persistence.storage import storage_for
-from personas.persistence.uow import UnitOfWork
+from personas.domain.providers import outbound
 
 log = logging.getLogger("personas.jobs.files")
 BATCH = 200
@@ -42,17 +36,17 @@ def save_from_urls(ctx, urls: list[dict], temporaries: list[dict]) -> int:
     A refused URL, an oversized file or an owner gone since the request is logged and not retried; a
     network failure is raised so the runner retries the whole job (nothing was committed).
     """
-    storage = storage_for(ctx.settings)
+    storage = ctx.storage
     leftovers = []
-    with UnitOfWork(ctx.session_factory) as uow:
+    with ctx.unit_of_work() as uow:
         try:
             for item in urls:
                 upload = fetch(item["url"], ctx.settings.outbound_allowlist)
-                media.add_media(uow, storage, OWNERS, Media, target=item, upload=upload)
+                media.add_media(uow, storage, target=item, upload=upload)
             for item in temporaries:
-                upload, key = media.take_temporary(uow, storage, TemporaryFile, item["uuid"], "uuid")
+                upload, key = media.take_temporary(uow, storage, item["uuid"], "uuid")
                 leftovers.append(key)
-                media.add_media(uow, storage, OWNERS, Media, target=item, upload=upload)
+                media.add_media(uow, storage, target=item, upload=upload)
         except (outbound.OutboundRefused, files.TooLarge, ValidationFailed) as refused:
             log.warning("files from URLs not saved: %s", refused)
             return 0
@@ -65,13 +59,13 @@ def save_from_urls(ctx, urls: list[dict], temporaries: list[dict]) -> int:
 
 def attach_temporary(ctx, items: list[dict]) -> int:
     """Attach each temporary file to its model; one that vanished or whose owner went away is skipped."""
-    storage = storage_for(ctx.settings)
+    storage = ctx.storage
     done = 0
     for item in items:
-        with UnitOfWork(ctx.session_factory) as uow:
+        with ctx.unit_of_work() as uow:
             try:
-                upload, key = media.take_temporary(uow, storage, TemporaryFile, item["tmp_id"], "tmp_id")
-                media.add_media(uow, storage, OWNERS, Media, target=item, upload=upload)
+                upload, key = media.take_temporary(uow, storage, item["tmp_id"], "tmp_id")
+                media.add_media(uow, storage, target=item, upload=upload)
             except ValidationFailed as exc:
                 # Running twice is safe: a file already attached is no longer a temporary file.
                 log.warning("temporary file %s not attached: %s", item.get("tmp_id"), exc)
@@ -85,16 +79,14 @@ def attach_temporary(ctx, items: list[dict]) -> int:
 
 def purge_expired_temporary_files(ctx) -> int:
     """Delete temporary files past `expires_at`, rows and bytes, a batch at a time."""
-    storage = storage_for(ctx.settings)
+    storage = ctx.storage
     removed = 0
     while True:
-        with UnitOfWork(ctx.session_factory) as uow:
-            now = media._now()
-            stmt = select(TemporaryFile).where(TemporaryFile.expires_at < now).order_by(TemporaryFile.expires_at)
-            batch = list(uow.session.scalars(stmt.limit(BATCH)))
+        with ctx.unit_of_work() as uow:
+            batch = uow.temporary_files.expired(media._now(), BATCH)
             keys = [record.storage_key for record in batch]
             for record in batch:
-                uow.session.delete(record)
+                uow.temporary_files.delete(record)
             uow.commit()
         for key in keys:
             with contextlib.suppress(Exception):

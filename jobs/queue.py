@@ -2,15 +2,14 @@
 
 Jobs are named by dotted path and take ids (`enqueue("personas.jobs.deliveries.deliver", id, lease)`); both
 backends call `job(JobContext, *args)`. Through RQ the enqueued function is `personas.jobs.queue.run`, which
-builds the worker process's JobContext once. Jobs that raise are retried by RQ on growing intervals
-(the worker runs the scheduler); deliveries keep their own schedule in the database instead (see
-jobs.relay), so a lost Redis job or a killed worker never loses a delivery.
+runs the job with the JobContext the worker process was started with. Jobs that raise are retried by RQ on
+growing intervals (the worker runs the scheduler); deliveries keep their own schedule in the database
+instead (see jobs.relay), so a lost Redis job or a killed worker never loses a delivery.
 """
 
 import contextlib
 import itertools
 import logging
-import os
 import time
 
 from personas.jobs.runner import InProcessJobs, JobContext, resolve
@@ -23,30 +22,22 @@ RETRY_INTERVALS = [5, 30, 120, 600]
 JOB_TIMEOUT = 120
 MAINTENANCE_INTERVAL = 10
 
+# RQ calls `run` by its dotted name, with the arguments it stored in Redis and nothing else: the worker
+# process's context can only be found here. `run_worker` sets it once, and a process runs one worker.
 _context: JobContext | None = None
 
 
 def tuning(settings, name: str, default: float) -> float:
-    """A knob from settings when Settings has that field, else from PERSONAS_<NAME>, else the default."""
+    """A knob of the settings; `default` when they lack it (a test's own settings object)."""
     value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(f"PERSONAS_{name.upper()}")
     return float(value) if value not in (None, "") else default
 
 
 def context() -> JobContext:
-    """This process's JobContext, set by `run_worker` (the jobs layer cannot read personas' settings)."""
+    """This process's JobContext, set by `run_worker`."""
     if _context is None:
         raise RuntimeError("personas.jobs.queue.run outside a personas worker: no JobContext")
     return _context
-
-
-def build_context(settings) -> JobContext:
-    from personas.persistence import crypto
-    from personas.persistence.db import make_engine, make_session_factory
-
-    crypto.configure(settings)
-    return JobContext(settings, make_session_factory(make_engine(settings.database_url)))
 
 
 def run(name: str, *args):
@@ -86,6 +77,9 @@ class RqJobs:
         """Jobs waiting in the queue."""
         return self.queue.count
 
+    def drain(self) -> None:
+        """Nothing to wait for: the workers run what is queued on Redis."""
+
     def close(self) -> None:
         self.redis.close()
 
@@ -104,8 +98,10 @@ def build_jobs(context: JobContext):
     return InProcessJobs(context)
 
 
-def run_worker(settings, burst: bool = False, name: str | None = None) -> None:
-    """A worker process: the outbox relay in a thread, and an RQ worker (with its scheduler) in front."""
+def run_worker(ctx: JobContext, burst: bool = False, name: str | None = None) -> None:
+    """A worker process: the outbox relay in a thread, and an RQ worker (with its scheduler) in front.
+
+    `ctx` is the composition root's, whose jobs are on Redis (`ctx.jobs`, an RqJobs)."""
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
     from rq import Queue, SimpleWorker
@@ -113,10 +109,10 @@ def run_worker(settings, burst: bool = False, name: str | None = None) -> None:
     from personas.jobs import relay
 
     global _context
-    _context = build_context(settings)
-    jobs = RqJobs(settings.redis_url)
+    _context = ctx
+    settings, jobs = ctx.settings, ctx.jobs
     interval = tuning(settings, "relay_interval", 1.0)
-    loop = relay.RelayLoop(_context, jobs.enqueue, interval, enqueue_many=jobs.enqueue_many, backlog=jobs.backlog)
+    loop = relay.RelayLoop(ctx, jobs.enqueue, interval, enqueue_many=jobs.enqueue_many, backlog=jobs.backlog)
     loop.start()
     redis = redis_from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=10, health_check_interval=5)
     for attempt in itertools.count():

@@ -7,16 +7,31 @@ through RQ (the events issue) unchanged. Each job gets a `JobContext` as first a
 import importlib
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+
+from personas.persistence.uow import UnitOfWork
 
 log = logging.getLogger("personas.jobs")
 
 
-@dataclass
+@dataclass(eq=False)
 class JobContext:
+    """What a job gets from the composition root (personas.bootstrap) of its process."""
+
     settings: object
     session_factory: object
+    # The file storage the settings name.
+    storage: object = None
+    # The published representation of records (`views(kind, record)`), for the events a job records; the
+    # handlers own it, and this layer may not import them.
+    views: Callable[[str, object], dict] | None = None
+    # This process's jobs backend, for jobs that start others.
+    jobs: object = None
+
+    def unit_of_work(self, actor: dict | None = None, readonly: bool = False) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, actor=actor, readonly=readonly, views=self.views, jobs=self.jobs)
 
 
 def resolve(name: str):
@@ -61,6 +76,10 @@ class InProcessJobs:
 
     def health(self) -> str:
         return self.kind
+
+    def drain(self) -> None:
+        """Run the jobs already queued, then stop: for a command whose process ends with its work."""
+        self.pool.shutdown(wait=True)
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)

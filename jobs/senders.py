@@ -1,17 +1,18 @@
 """Senders of one event to one channel: webhook (Standard Webhooks), Slack, email.
 
 Each returns an `Outcome`; none raises for a failed send, since the delivery job records the
-attempt and schedules the next one. URLs go through jobs.outbound (SSRF guard, allowlist, no
-redirects, a bounded time); only a 2xx answer is a success. A batch passes one `outbound.Session`
-(`http`) to all its sends, so that webhooks to one receiver share a keep-alive connection.
+attempt and schedules the next one. URLs go through domain.providers.outbound (SSRF guard,
+allowlist, no redirects, a bounded time); only a 2xx answer is a success. A batch passes one
+`outbound.Session` (`http`) to all its sends, so that webhooks to one receiver share a keep-alive
+connection.
 """
 
 import time
 from dataclasses import dataclass
 
 from personas.domain import webhooks
+from personas.domain.providers import outbound
 from personas.domain.providers.messaging import DeliveryFailed, LocalEmailSender, SmtpEmailSender
-from personas.jobs import outbound
 
 TIMEOUT = 5.0
 
@@ -41,7 +42,7 @@ class Message:
 
 def session(settings) -> outbound.Session:
     """The outgoing-call session of one job (close it when the job is done)."""
-    return outbound.Session(settings.outbound_allowlist, timeout=TIMEOUT)
+    return outbound.Session(outbound.allowlist_policy(settings.outbound_allowlist), timeout=TIMEOUT)
 
 
 def _post(url: str, doc, settings, headers: dict | None = None, http: outbound.Session | None = None) -> Outcome:

@@ -1,21 +1,20 @@
-"""Builds the storage adapter that PERSONAS_STORAGE_URL names: `s3://bucket/prefix`, or a local folder.
+"""Builds the storage adapter that `settings.storage_url` names: `s3://bucket/prefix`, or a local folder.
 
-The S3 endpoint and credentials are read from the settings when they carry them, else from
-PERSONAS_S3_ENDPOINT_URL, PERSONAS_S3_REGION, PERSONAS_S3_ACCESS_KEY_ID, PERSONAS_S3_SECRET_ACCESS_KEY
-(unset: boto3's own chain, e.g. an instance role).
+The S3 endpoint and credentials come from the settings' `s3_*` fields (unset: boto3's own chain, e.g. an
+instance role).
 """
 
 import functools
-import os
 from urllib.parse import urlsplit
 
 from personas.persistence.storage_local import LocalStorage
 
+# boto3's option -> the settings field that holds it.
 S3_OPTIONS = {
-    "endpoint_url": "PERSONAS_S3_ENDPOINT_URL",
-    "region_name": "PERSONAS_S3_REGION",
-    "aws_access_key_id": "PERSONAS_S3_ACCESS_KEY_ID",
-    "aws_secret_access_key": "PERSONAS_S3_SECRET_ACCESS_KEY",
+    "endpoint_url": "s3_endpoint_url",
+    "region_name": "s3_region",
+    "aws_access_key_id": "s3_access_key_id",
+    "aws_secret_access_key": "s3_secret_access_key",
 }
 
 
@@ -33,10 +32,8 @@ def _cached(url: str, options: tuple):
     return open_storage(url, dict(options))
 
 
-def storage_for(settings, env=os.environ):
-    """One adapter per configuration for the life of the process (boto3 clients are thread-safe)."""
-    options = {
-        name: getattr(settings, f"s3_{name.removeprefix('aws_')}", None) or env.get(var)
-        for name, var in S3_OPTIONS.items()
-    }
+def storage_for(settings):
+    """One adapter per configuration for the life of the process (boto3 clients are thread-safe): the
+    apps a test process builds on one folder or bucket share it."""
+    options = {name: getattr(settings, field, None) for name, field in S3_OPTIONS.items()}
     return _cached(settings.storage_url, tuple(sorted(options.items())))

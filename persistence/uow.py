@@ -9,12 +9,28 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from personas.persistence.db import BEGIN_OPTION
 from personas.persistence.models.addresses import Address
+from personas.persistence.models.bank_data import BankData
+from personas.persistence.models.biometrics import Biometric
+from personas.persistence.models.contact_data import ContactData
+from personas.persistence.models.credit_bureau_requests import CreditBureauRequest
+from personas.persistence.models.deliveries import Delivery
+from personas.persistence.models.employment_data import EmploymentData
+from personas.persistence.models.financial_data import FinancialData
+from personas.persistence.models.notification_channels import NotificationChannel
+from personas.persistence.models.references import PersonReference
 from personas.persistence.repositories.api_keys import ApiKeyRepository
 from personas.persistence.repositories.catalogs import CatalogRepository
+from personas.persistence.repositories.contact_codes import ContactCodeRepository
+from personas.persistence.repositories.custom_catalogs import CustomCatalogRepository
+from personas.persistence.repositories.dynamic_properties import DynamicPropertyRepository
 from personas.persistence.repositories.events import EventRecorder
+from personas.persistence.repositories.files import MediaRepository, TemporaryFileRepository
 from personas.persistence.repositories.people import PeopleRepository
+from personas.persistence.repositories.people_export import PeopleExport
 from personas.persistence.repositories.people_groups import PeopleGroupRepository
 from personas.persistence.repositories.records import RecordRepository
+from personas.persistence.repositories.temporary_people import TemporaryPeopleRepository
+from personas.persistence.repositories.validations import ValidationRepository
 from personas.persistence.retry import CommitOutcomeUnknown, note_commit
 
 log = logging.getLogger("personas.uow")
@@ -22,6 +38,23 @@ log = logging.getLogger("personas.uow")
 # The repositories the domain's ports name (personas.domain.ports.UnitOfWork), built on first use.
 REPOSITORIES: dict[str, Callable[[Session], object]] = {
     "addresses": lambda session: RecordRepository(session, Address),
+    "bank_data": lambda session: RecordRepository(session, BankData),
+    "biometrics": lambda session: RecordRepository(session, Biometric),
+    "contact_codes": ContactCodeRepository,
+    "contact_data": lambda session: RecordRepository(session, ContactData),
+    "employment_data": lambda session: RecordRepository(session, EmploymentData),
+    "financial_data": lambda session: RecordRepository(session, FinancialData),
+    "references": lambda session: RecordRepository(session, PersonReference),
+    "credit_bureau_requests": lambda session: RecordRepository(session, CreditBureauRequest),
+    "custom_catalogs": CustomCatalogRepository,
+    "deliveries": lambda session: RecordRepository(session, Delivery),
+    "dynamic_properties": DynamicPropertyRepository,
+    "media": MediaRepository,
+    "notification_channels": lambda session: RecordRepository(session, NotificationChannel),
+    "people_export": PeopleExport,
+    "temporary_files": TemporaryFileRepository,
+    "temporary_people": TemporaryPeopleRepository,
+    "validations": ValidationRepository,
 }
 
 
@@ -52,7 +85,7 @@ class UnitOfWork:
         self.session.connection(execution_options={BEGIN_OPTION: mode})
         # The history listener reads who is acting from the session.
         self.session.info["actor"] = self.actor
-        self.people = PeopleRepository(self.session)
+        self.people = PeopleRepository(self.session, lambda name: getattr(self, name))
         self.people_groups = PeopleGroupRepository(self.session)
         self.catalogs = CatalogRepository(self.session)
         self.api_keys = ApiKeyRepository(self.session)
@@ -78,13 +111,6 @@ class UnitOfWork:
         if self._views is None:
             raise RuntimeError("this unit of work was built without views")
         return self._views(kind, record)
-
-    def repository(self, cls):
-        """The repository of class `cls` on this unit of work's session (one instance per class)."""
-        found = self._repositories.get(cls)
-        if found is None:
-            found = self._repositories[cls] = cls(self.session)
-        return found
 
     def records(self, model):
         """A generic repository for a person's child-record model."""

@@ -1,4 +1,4 @@
-"""The app factory: engine, migrations, Connexion app with our validators, errors and guard."""
+"""The app factory: a Connexion app with our validators, errors and guard, on a container of its own."""
 
 import json
 import logging
@@ -12,6 +12,7 @@ from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 
 from personas import fastpath
+from personas.bootstrap import Container, bootstrap
 from personas.config import SPEC_PATH, Settings
 from personas.handlers import errors, pending, runtime
 from personas.handlers.guard import Guard
@@ -21,14 +22,7 @@ from personas.handlers.published_spec import PublishedSpec
 from personas.handlers.rate_limits import Limiter, RateLimit
 from personas.handlers.scopes import ScopeCheck
 from personas.handlers.validation import validator_map
-from personas.jobs.queue import build_jobs
-from personas.jobs.relay import RelayLoop
-from personas.jobs.runner import JobContext
-from personas.persistence import crypto, history
-from personas.persistence.db import make_engine, make_session_factory
-from personas.persistence.migrate import upgrade
 from personas.persistence.retry import retrying
-from personas.providers import build_providers
 
 
 class _OrjsonModule:
@@ -57,36 +51,40 @@ class PendingAwareResolver(Resolver):
         return retrying(super().resolve_function_from_operation_id(operation_id))
 
 
-def create_app(settings: Settings | None = None, migrate: bool = True) -> FlaskApp:
-    settings = settings or Settings.from_env()
-    engine = make_engine(settings.database_url)
-    if migrate:
-        upgrade(engine)
-    crypto.configure(settings)
-    factory = make_session_factory(engine)
-    history.install(factory)
-    context = JobContext(settings, factory)
-    jobs = build_jobs(context)
-    state = runtime.Runtime(settings=settings, session_factory=factory, jobs=jobs, providers=build_providers(settings))
-    if not settings.redis_url:
-        # No Redis: this process relays its own outbox (with Redis, `personas worker` processes do).
-        state.closers.append(RelayLoop(context, jobs.enqueue).start().stop)
-    state.closers += [jobs.close, engine.dispose]
-    runtime.configure(state)
+class PersonasApp(FlaskApp):
+    """The Connexion app of one container: every call into it (requests, lifespan) runs with the container
+    bound, so the handlers and middlewares reach it through `handlers.runtime.current()`."""
 
-    fastpath.apply()
+    def __init__(self, import_name: str, container: Container, **kwargs):
+        super().__init__(import_name, **kwargs)
+        self.container = container
+
+    async def __call__(self, scope, receive, send) -> None:
+        with runtime.bound(self.container):
+            await super().__call__(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None, migrate: bool = True) -> PersonasApp:
+    settings = settings or Settings.from_env()
+    container = bootstrap(settings, migrate=migrate)
+    container.relay_in_process()
     # No static folder: Flask would otherwise serve /static/<filename>, a route outside the spec.
-    app = FlaskApp(__name__, specification_dir=str(SPEC_PATH.parent), server_args={"static_folder": None})
+    app = PersonasApp(
+        __name__,
+        container,
+        specification_dir=str(SPEC_PATH.parent),
+        server_args={"static_folder": None},
+        **fastpath.app_options(settings),
+    )
     app.add_api(
         SPEC_PATH.name,
         resolver=PendingAwareResolver(),
         resolver_error=501,
         strict_validation=True,
-        validator_map=validator_map(),
+        validator_map=validator_map(settings.max_json_body, settings.max_json_depth),
         jsonifier=Jsonifier(_OrjsonModule),
         swagger_ui_options=SwaggerUIOptions(swagger_ui=True, swagger_ui_path="/docs"),
     )
-    fastpath.install_bridge(app, settings.wsgi_threads)
     errors.register(app)
     # Outermost: request ids, the Host check, security headers and the access log, errors included.
     app.add_middleware(HttpPolicy, position=MiddlewarePosition.BEFORE_EXCEPTION, settings=settings)
@@ -99,5 +97,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True) -> FlaskA
         RateLimit, position=MiddlewarePosition.BEFORE_VALIDATION, limiter=limiter, per_key=settings.rate_limit
     )
     app.add_middleware(Idempotency, position=MiddlewarePosition.BEFORE_VALIDATION)
+    # Last: it replaces Connexion's request validation, which the middlewares above are placed against.
+    fastpath.install(app, settings)
     logging.getLogger("connexion").setLevel(logging.ERROR)
     return app

@@ -1,5 +1,6 @@
 """The `personas` command: serve, db upgrade, api-keys, worker."""
 
+import contextlib
 import os
 import sys
 from datetime import timedelta
@@ -10,17 +11,20 @@ from personas import telemetry
 from personas.config import Settings
 from personas.domain import api_keys as keys
 from personas.persistence import crypto
-from personas.persistence.db import make_engine, make_session_factory
-from personas.persistence.migrate import upgrade
 from personas.persistence.models import ApiKey, Base
 from personas.persistence.models.base import utcnow
-from personas.persistence.uow import UnitOfWork
 
 
-def _uow(settings: Settings) -> UnitOfWork:
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    return UnitOfWork(make_session_factory(engine))
+@contextlib.contextmanager
+def _container(settings: Settings):
+    """The composition root of one command, on a migrated database; closed when the command ends."""
+    from personas.bootstrap import bootstrap
+
+    container = bootstrap(settings)
+    try:
+        yield container
+    finally:
+        container.close()
 
 
 @click.group()
@@ -36,17 +40,18 @@ def serve(host, port, workers):
     """Start the API under uvicorn (production ASGI server)."""
     import uvicorn
 
-    from personas.server import BoundedHttpToolsProtocol, Limits
+    from personas.server import BoundedHttpToolsProtocol
 
     settings = Settings.from_env()
-    limits = Limits.from_env()
-    upgrade(make_engine(settings.database_url))
+    limits = settings.limits
+    with _container(settings):
+        pass  # migrates: the workers, started below, each build their own
     # Every worker must sign and check with the same key, and accept the Host it is reached by.
     os.environ.setdefault("PERSONAS_SECRET_KEY", settings.secret_key)
     if host.lower() not in settings.allowed_hosts:
         os.environ["PERSONAS_ALLOWED_HOSTS"] = ",".join((*settings.allowed_hosts, host.lower()))
     # Every worker writes its metrics where the one that answers a scrape reads them all.
-    telemetry.on_exit(telemetry.prepare(serving=True))
+    telemetry.on_exit(telemetry.prepare(serving=True, shared_dir=settings.metrics_dir))
     click.echo(f"personas: serving on http://{host}:{port}/api/v1 (docs: /api/v1/docs), database {_safe(settings)}")
     uvicorn.run(
         "personas.asgi:create",
@@ -55,7 +60,7 @@ def serve(host, port, workers):
         port=port,
         workers=workers,
         log_level="warning",
-        log_config=_log_config(os.environ.get("PERSONAS_ACCESS_LOG", "1").lower() not in ("0", "false", "no")),
+        log_config=_log_config(settings.access_log),
         access_log=False,  # ours is personas.access: route templates, no query strings
         proxy_headers=False,
         server_header=False,
@@ -96,18 +101,14 @@ def db():
 def db_upgrade():
     """Apply the migrations to the configured database."""
     settings = Settings.from_env()
-    upgrade(make_engine(settings.database_url))
-    click.echo(f"database {_safe(settings)} is up to date")
+    with _container(settings):
+        click.echo(f"database {_safe(settings)} is up to date")
 
 
 @db.command("rotate-keys")
 def db_rotate_keys():
     """Re-encrypt data at rest with the first key of PERSONAS_ENCRYPTION_KEYS (list the old keys after it)."""
-    settings = Settings.from_env()
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    crypto.configure(settings)
-    with make_session_factory(engine)() as session:
+    with _container(Settings.from_env()) as container, container.session_factory() as session:
         count = crypto.rotate(session, Base.metadata)
         session.commit()
     click.echo(f"re-encrypted {count} values with the newest key")
@@ -135,7 +136,7 @@ def api_keys_create(name, scopes, expires_in_days):
         raise click.BadParameter("name at least one scope", param_hint="--scopes")
     key = keys.generate()
     expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
-    with _uow(Settings.from_env()) as uow:
+    with _container(Settings.from_env()) as container, container.unit_of_work() as uow:
         record = uow.api_keys.add(
             ApiKey(
                 name=name,
@@ -154,7 +155,7 @@ def api_keys_create(name, scopes, expires_in_days):
 @api_keys.command("list")
 def api_keys_list():
     now = utcnow()
-    with _uow(Settings.from_env()) as uow:
+    with _container(Settings.from_env()) as container, container.unit_of_work() as uow:
         for k in uow.api_keys.all():
             if k.revoked_at:
                 state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}"
@@ -170,7 +171,7 @@ def api_keys_list():
 @click.argument("key_id")
 def api_keys_revoke(key_id):
     """Revoke a key by its id or its displayed prefix."""
-    with _uow(Settings.from_env()) as uow:
+    with _container(Settings.from_env()) as container, container.unit_of_work() as uow:
         found = uow.api_keys.find(key_id)
         if len(found) != 1:
             raise click.ClickException(f"no single key matches {key_id!r}")
@@ -186,18 +187,19 @@ def worker(burst, name):
     """Run background jobs from Redis (PERSONAS_REDIS_URL) and relay the outbox of events."""
     import logging
 
-    telemetry.prepare(serving=False)  # before anything imports prometheus_client (jobs.metrics)
+    settings = Settings.from_env()
+    # Before anything imports prometheus_client (jobs.metrics).
+    telemetry.prepare(serving=False, shared_dir=settings.metrics_dir)
     telemetry.mark_dead_at_exit()
     from personas.jobs.queue import run_worker
 
-    settings = Settings.from_env()
     if not settings.redis_url:
         click.echo("personas worker: set PERSONAS_REDIS_URL (without Redis the API runs jobs itself).", err=True)
         sys.exit(2)
-    upgrade(make_engine(settings.database_url))
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    click.echo(f"personas worker: queue on {_safe_redis(settings.redis_url)}, database {_safe(settings)}", err=True)
-    run_worker(settings, burst=burst, name=name)
+    with _container(settings) as container:
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        click.echo(f"personas worker: queue on {_safe_redis(settings.redis_url)}, database {_safe(settings)}", err=True)
+        run_worker(container.job_context, burst=burst, name=name)
 
 
 def _safe_redis(url: str) -> str:
@@ -213,28 +215,27 @@ def import_people(file, batch_size):
     """Import people from a CSV or XLSX FILE, as POST /people/import does (safe to run again)."""
     from personas.domain import people_import
     from personas.domain.errors import ValidationFailed
-    from personas.handlers.people_io import TARGETS
-    from personas.handlers.views import view
-    from personas.persistence import history
 
-    settings = Settings.from_env()
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    crypto.configure(settings)
-    factory = make_session_factory(engine)
-    history.install(factory)
     size = os.path.getsize(file)
-    with open(file, "rb") as stream, click.progressbar(length=size, label="importing", file=sys.stderr) as bar:
+    with (
+        _container(Settings.from_env()) as container,
+        open(file, "rb") as stream,
+        click.progressbar(length=size, label="importing", file=sys.stderr) as bar,
+    ):
         # The bar follows the bytes read; it only draws on a terminal (click hides it otherwise).
         def advanced(report, _rows):
             bar.update(max(0, stream.tell() - bar.pos))
 
         try:
             report = people_import.import_people(
-                lambda: UnitOfWork(factory, views=view), people_import.read_rows(stream), TARGETS, batch_size, advanced
+                container.unit_of_work, people_import.read_rows(stream), batch_size, advanced
             )
         except ValidationFailed as failed:
             raise click.ClickException(str(failed)) from None
+        finally:
+            # The automatic validations of the committed batches run before the command ends: on this
+            # process's jobs without Redis (which `close` would cancel), on the workers with it.
+            container.jobs.drain()
         bar.update(size - bar.pos)
     for row in report["rows"]:
         click.echo(f"row {row['row']}: {row['errors']}", err=True)

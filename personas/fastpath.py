@@ -1,146 +1,193 @@
-"""Per-request work that Connexion 3.3 repeats and that only depends on the operation, done once.
+"""Per-request work that Connexion 3.3 repeats and that only depends on the operation, done once; and an
+ASGI-to-WSGI bridge that runs short requests on the event loop.
 
 Connexion 3.3 rebuilds, on every request, for the operation being served:
 - the Flask-side decorator chain (`FlaskOperation.fn` -> `FlaskDecorator.__call__` -> `decorate`), which
   inspects the handler's signature (`inspect.signature`) and builds the URI parser again;
 - the request-validation side (`RequestValidationOperation.__call__`): URI parser, parameter validator
-  and body validator objects.
+  and body validator objects;
+- and its security handler inspects the auth function's signature twice.
 All of these depend only on the operation (they hold no per-request state: requests are passed to their
 methods), so each operation builds them on its first request and keeps them. Behaviour is unchanged: the
-whole test suite and the contract tests run with these in place.
+test command runs the API tests with and without the fast path.
 
-(And the security handler inspects the auth function's signature twice per request: cached too.)
-These are small, version-pinned replacements of one method each, written as candidates for upstream
-(spec-first/connexion#2045 discusses FlaskApp's per-request cost). On another Connexion version they
-are not applied, and `applied()` says so (a unit test fails, so an upgrade is a conscious step).
+Each piece goes in through the app's own hooks, nothing is patched process-wide:
+- `app_options` gives FlaskApp its `middlewares` (Connexion's, then `InlineWSGI`, the bridge to Flask,
+  which also keeps each Flask view's decorator chain) and its `security_map`;
+- `install` puts `CachingRequestValidationMiddleware` in place of Connexion's request validation, once
+  the app has added its own middlewares (they are placed against Connexion's class).
+The pieces reach into Connexion 3.3's classes, so they are used on that version only (PINNED); on
+another, or with `Settings.fastpath` off (PERSONAS_FASTPATH=0), the app runs Connexion as shipped, with
+its own bridge (a2wsgi, 10 threads, every request on a thread).
 """
 
 import contextvars
 import functools
 import io
 import logging
+from importlib.metadata import version
 
 from a2wsgi import WSGIMiddleware
 from a2wsgi.wsgi import build_environ
-from connexion.apps.flask import FlaskOperation
+from connexion.apps.flask import FlaskASGIApp, FlaskOperation
 from connexion.decorators import FlaskDecorator
-from connexion.middleware.request_validation import RequestValidationOperation
+from connexion.middleware import ConnexionMiddleware
+from connexion.middleware.abstract import SpecMiddleware
+from connexion.middleware.request_validation import (
+    RequestValidationAPI,
+    RequestValidationMiddleware,
+    RequestValidationOperation,
+)
 from connexion.middleware.request_validation import logger as validation_logger
-from connexion.security import AbstractSecurityHandler
+from connexion.security import BearerSecurityHandler
 from connexion.utils import is_nullable
+
+from personas.handlers.scopes import declared, operation_of
 
 log = logging.getLogger("personas")
 PINNED = "3.3."
-_applied: list[str] = []
-
-
-def _version() -> str:
-    from importlib.metadata import version
-
-    return version("connexion")
-
-
-def _flask_operation_call(self, *args, **kwargs):
-    # Built inside the first request: `decorate` and `uri_parser` read the operation from Connexion's
-    # request context, which is the same object for every request routed to this FlaskOperation.
-    cached = self.__dict__.get("_personas_call")
-    if cached is None:
-        decorator = FlaskDecorator(pythonic_params=self.pythonic_params, jsonifier=self.jsonifier)
-        decorated, uri_parser, framework = decorator.decorate(self._fn), decorator.uri_parser, decorator.framework
-
-        def cached(*_args, **_kwargs):
-            return decorated(framework.get_request(uri_parser=uri_parser))
-
-        self.__dict__["_personas_call"] = cached
-    return cached(*args, **kwargs)
-
-
-def _validators(self):
-    found = self.__dict__.get("_personas_validators")
-    if found is None:
-        op = self._operation
-        uri_parser = op._uri_parser_class(op.parameters, op.body_definition())
-        parameters = self._validator_map["parameter"](
-            op.parameters,
-            uri_parser=uri_parser,
-            strict_validation=self.strict_validation,
-            security_query_params=self.security_query_params,
-        )
-        found = self.__dict__["_personas_validators"] = (parameters, {})
-    return found
-
-
-def _body_validator(self, bodies: dict, mime_type: str, encoding: str):
-    key = (mime_type, encoding)
-    if key not in bodies:
-        op = self._operation
-        schema = op.body_schema(mime_type)
-        factory = self._validator_map["body"].get(mime_type) if schema else None
-        if schema and factory is None:
-            validation_logger.info(f"Skipping validation. No validator registered for content type: {mime_type}.")
-        bodies[key] = (
-            None
-            if factory is None
-            else factory(
-                schema=schema,
-                required=op.request_body.get("required", False),
-                nullable=is_nullable(op.body_definition(mime_type)),
-                encoding=encoding,
-                strict_validation=self.strict_validation,
-                uri_parser=op.uri_parser_class(op.parameters, op.body_definition()),
-            )
-        )
-    return bodies[key]
-
-
-async def _request_validation_call(self, scope, receive, send):
-    # The same steps, in the same order, as RequestValidationOperation.__call__ of Connexion 3.3.
-    parameters, bodies = _validators(self)
-    parameters.validate(scope)
-    mime_type, encoding = self.extract_content_type(scope["headers"])
-    self.validate_mime_type(mime_type)
-    validator = _body_validator(self, bodies, mime_type, encoding)
-    if validator is not None:
-        receive, scope = await validator.wrap_receive(receive, scope=scope)
-    await self.next_app(scope, receive, send)
-
-
-# Operations that stream their answer, take large uploads, or call outside services: they keep a2wsgi's
-# thread pool, so a long one never holds up the worker's event loop.
-THREADED_OPERATIONS = frozenset(
-    {
-        "export_people",  # streamed CSV
-        "download_file",  # streamed file
-        "import_people",
-        "upload_file",
-        "save_temporary_files",
-        "attach_person_ine",
-        "face_match_person",  # face provider over HTTP
-        "create_person_signer",  # e-signature provider over HTTP
-        "list_person_signature_documents",
-        "get_health_ready",  # waits up to 2 s for a database or a Redis that does not answer
-        "get_metrics",  # reads the database and Redis at scrape time
-    }
-)
+# Operations marked so in the spec (streamed answers, large uploads, outside calls, health/ready,
+# metrics) keep a2wsgi's thread pool, so a long one never holds up the worker's event loop.
+THREADED = "x-personas-threaded"
 INLINE_BODY_LIMIT = 256 * 1024
 
 
-class InlineWSGI:
-    """The ASGI-to-WSGI bridge of FlaskApp, with short requests run inline on the event loop.
+def pinned() -> bool:
+    return version("connexion").startswith(PINNED)
+
+
+def enabled(settings) -> bool:
+    if not settings.fastpath:
+        return False
+    if not pinned():
+        log.warning("connexion %s is not %sx: the fast path is off", version("connexion"), PINNED)
+        return False
+    return True
+
+
+class CachingRequestValidationOperation(RequestValidationOperation):
+    """Connexion's request validation, with the URI parser and validators built once per operation."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._parameters = None
+        self._bodies: dict[tuple[str, str], object] = {}
+
+    def _parameter_validator(self):
+        if self._parameters is None:
+            op = self._operation
+            self._parameters = self._validator_map["parameter"](
+                op.parameters,
+                uri_parser=op._uri_parser_class(op.parameters, op.body_definition()),
+                strict_validation=self.strict_validation,
+                security_query_params=self.security_query_params,
+            )
+        return self._parameters
+
+    def _body_validator(self, mime_type: str, encoding: str):
+        key = (mime_type, encoding)
+        if key not in self._bodies:
+            op = self._operation
+            schema = op.body_schema(mime_type)
+            factory = self._validator_map["body"].get(mime_type) if schema else None
+            if schema and factory is None:
+                validation_logger.info(f"Skipping validation. No validator registered for content type: {mime_type}.")
+            self._bodies[key] = (
+                None
+                if factory is None
+                else factory(
+                    schema=schema,
+                    required=op.request_body.get("required", False),
+                    nullable=is_nullable(op.body_definition(mime_type)),
+                    encoding=encoding,
+                    strict_validation=self.strict_validation,
+                    uri_parser=op.uri_parser_class(op.parameters, op.body_definition()),
+                )
+            )
+        return self._bodies[key]
+
+    async def __call__(self, scope, receive, send):
+        # The same steps, in the same order, as RequestValidationOperation.__call__ of Connexion 3.3.
+        self._parameter_validator().validate(scope)
+        mime_type, encoding = self.extract_content_type(scope["headers"])
+        self.validate_mime_type(mime_type)
+        validator = self._body_validator(mime_type, encoding)
+        if validator is not None:
+            receive, scope = await validator.wrap_receive(receive, scope=scope)
+        await self.next_app(scope, receive, send)
+
+
+class CachingRequestValidationAPI(RequestValidationAPI):
+    def make_operation(self, operation) -> CachingRequestValidationOperation:
+        return CachingRequestValidationOperation(
+            self.next_app,
+            operation=operation,
+            strict_validation=self.strict_validation,
+            validator_map=self.validator_map,
+        )
+
+
+class CachingRequestValidationMiddleware(RequestValidationMiddleware):
+    api_cls = CachingRequestValidationAPI
+
+
+class CachingBearerSecurityHandler(BearerSecurityHandler):
+    """The handler of the spec's one security scheme (http bearer), asked twice per request whether the
+    same auth function takes `required_scopes` and `request` (inspect.signature each time)."""
+
+    _accepts_kwarg = staticmethod(functools.cache(BearerSecurityHandler._accepts_kwarg))
+
+
+class _CachedFlaskView:
+    """A FlaskOperation as Flask's view, with its decorator chain built on its first request and kept.
+
+    Built inside the first request: `decorate` and `uri_parser` read the operation from Connexion's
+    request context, which is the same object for every request routed to this view.
+    """
+
+    def __init__(self, operation: FlaskOperation):
+        self.operation = operation
+        self.call = None
+
+    def __call__(self, *_args, **_kwargs):
+        if self.call is None:
+            op = self.operation
+            decorator = FlaskDecorator(pythonic_params=op.pythonic_params, jsonifier=op.jsonifier)
+            decorated = decorator.decorate(op.__wrapped__)
+            uri_parser, framework = decorator.uri_parser, decorator.framework
+            self.call = lambda: decorated(framework.get_request(uri_parser=uri_parser))
+        return self.call()
+
+
+class InlineWSGI(SpecMiddleware):
+    """The bridge from Connexion's middlewares to the Flask app, in place of FlaskApp's (a2wsgi, 10
+    threads, no setting to size it), with short requests run inline on the event loop.
 
     a2wsgi runs every request on a thread and crosses back to the loop for each message it sends
     (start, body, end): measured here at ~300 us of CPU per request for a trivial WSGI app, a third of
     what Connexion added over plain Flask. A short request (no or a small body, an operation that does
-    not stream) runs inline instead, as a sync worker would run it; the rest still goes to a2wsgi.
+    not stream) runs inline instead, as a sync worker would run it; the rest goes to an a2wsgi pool of
+    `threads` threads. Last in the middleware list, it gets FlaskApp's own bridge as `app` and calls
+    the Flask app behind it.
     """
 
-    def __init__(self, wsgi_app, threaded, body_limit: int = INLINE_BODY_LIMIT, threaded_ops=THREADED_OPERATIONS):
-        self.wsgi_app, self.threaded = wsgi_app, threaded
-        self.body_limit, self.threaded_ops = body_limit, threaded_ops
+    def __init__(self, app: FlaskASGIApp, threads: int, body_limit: int = INLINE_BODY_LIMIT):
+        self.flask = app.app
+        self.wsgi_app = self.flask.wsgi_app
+        self.threaded = WSGIMiddleware(self.wsgi_app, workers=threads)
+        self.body_limit = body_limit
+        self.threaded_ops: set[str] = set()
+
+    def add_api(self, specification, **_kwargs) -> None:
+        self.threaded_ops.update(op for op, marked in declared(specification, THREADED).items() if marked)
+        # Connexion has registered the API's views on the Flask app by now (FlaskApp's bridge comes first).
+        views = self.flask.view_functions
+        for endpoint, view in views.items():
+            if isinstance(view, FlaskOperation):
+                views[endpoint] = _CachedFlaskView(view)
 
     def _inline(self, scope) -> bool:
-        operation = ((scope.get("extensions") or {}).get("connexion_routing") or {}).get("operation_id") or ""
-        if operation.rsplit(".", 1)[-1] in self.threaded_ops:
+        if operation_of(scope) in self.threaded_ops:
             return False
         length = None
         for name, value in scope.get("headers", ()):
@@ -185,28 +232,36 @@ class InlineWSGI:
         return None
 
 
-def install_bridge(app, threads: int) -> None:
-    """Replace FlaskApp's a2wsgi bridge (10 threads, no setting to size it) with InlineWSGI in front of an
-    a2wsgi pool of `threads` threads for the long operations."""
-    bridge = app._middleware_app
-    bridge.asgi_app = InlineWSGI(bridge.app.wsgi_app, WSGIMiddleware(bridge.app.wsgi_app, workers=threads))
+def app_options(settings) -> dict:
+    """FlaskApp's keyword arguments for the fast path (none when it is off)."""
+    if not enabled(settings):
+        return {}
+    return {
+        "middlewares": [
+            *ConnexionMiddleware.default_middlewares,
+            functools.partial(InlineWSGI, threads=settings.wsgi_threads),
+        ],
+        "security_map": {"bearer": CachingBearerSecurityHandler},
+    }
 
 
-def apply() -> list[str]:
-    """Install the caches once per process; returns what is applied (empty on an unpinned version)."""
-    if _applied:
-        return list(_applied)
-    found = _version()
-    if not found.startswith(PINNED):
-        log.warning("connexion %s is not %sx: per-request caches not applied", found, PINNED)
-        return []
-    FlaskOperation.__call__ = _flask_operation_call
-    RequestValidationOperation.__call__ = _request_validation_call
-    # Asked twice per request about the same security function (inspect.signature each time).
-    AbstractSecurityHandler._accepts_kwarg = staticmethod(functools.cache(AbstractSecurityHandler._accepts_kwarg))
-    _applied.extend(["flask-operation-decorators", "request-validators", "security-signatures"])
-    return list(_applied)
+def install(app, settings) -> None:
+    """Connexion's request validation replaced by the caching one; called once the app has added its
+    own middlewares, which are placed against Connexion's class."""
+    if enabled(settings):
+        stack = app.middleware.middlewares
+        stack[stack.index(RequestValidationMiddleware)] = CachingRequestValidationMiddleware
 
 
-def applied() -> list[str]:
-    return list(_applied)
+def applied(app) -> list[str]:
+    """The parts of the fast path this app runs with (the views are wrapped once it has started)."""
+    found = []
+    if CachingRequestValidationMiddleware in app.middleware.middlewares:
+        found.append("request-validators")
+    if (app.middleware.options.security_map or {}).get("bearer") is CachingBearerSecurityHandler:
+        found.append("security-signatures")
+    if any(getattr(m, "func", None) is InlineWSGI for m in app.middleware.middlewares):
+        found.append("inline-bridge")
+    if any(isinstance(view, _CachedFlaskView) for view in app.app.view_functions.values()):
+        found.append("flask-operation-decorators")
+    return found

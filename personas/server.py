@@ -7,29 +7,9 @@ httptools and adds both bounds; h11's `h11_max_incomplete_event_size` bounds the
 in requests per second.
 """
 
-import os
-from dataclasses import dataclass
-
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-
-@dataclass(frozen=True)
-class Limits:
-    # Bytes of the request line and headers together.
-    max_header_bytes: int = 64 * 1024
-    # Seconds from the first byte of a request to the end of its headers.
-    header_timeout: float = 10.0
-    # Seconds a connection may stay idle: before its first request, and between requests.
-    keep_alive_timeout: int = 5
-
-    @classmethod
-    def from_env(cls, env=os.environ) -> "Limits":
-        defaults = cls()
-        return cls(
-            max_header_bytes=int(env.get("PERSONAS_MAX_HEADER_BYTES") or defaults.max_header_bytes),
-            header_timeout=float(env.get("PERSONAS_HEADER_TIMEOUT") or defaults.header_timeout),
-            keep_alive_timeout=int(env.get("PERSONAS_KEEP_ALIVE_TIMEOUT") or defaults.keep_alive_timeout),
-        )
+from personas.config import Limits
 
 
 class _HeadTooLarge(Exception):
@@ -50,8 +30,8 @@ TIMED_OUT = _answer(b"408 Request Timeout", b'{"success":false,"code":408,"error
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
     """httptools with a cap on the request head and a deadline for receiving it.
 
-    Workers are separate processes started by uvicorn: each reads the limits from the environment,
-    which `personas serve` has filled in.
+    Workers are separate processes started by uvicorn, and uvicorn builds this class itself: each worker
+    reads the limits from the environment `personas serve` passed on (through personas.config).
     """
 
     limits = Limits.from_env()

@@ -5,9 +5,10 @@ PROMETHEUS_MULTIPROC_DIR must be in the environment before that, in every proces
 before it starts uvicorn (whose worker processes inherit the environment) or the RQ worker.
 
 - PROMETHEUS_MULTIPROC_DIR set by the operator: used as it is, and its upkeep is the operator's.
-- PERSONAS_METRICS_DIR: a directory that `personas serve` and the `personas worker` processes of the same
-  machine share, so that /metrics adds the workers' deliveries to the API's counts. `serve` removes at
-  start the files of processes that are gone (Prometheus reads the drop as a counter reset).
+- PERSONAS_METRICS_DIR (`Settings.metrics_dir`, passed as `shared_dir`): a directory that `personas serve`
+  and the `personas worker` processes of the same machine share, so that /metrics adds the workers'
+  deliveries to the API's counts. `serve` removes at start the files of processes that are gone
+  (Prometheus reads the drop as a counter reset).
 - neither: `serve` uses a fresh private directory, removed when it stops; a worker keeps its counters in
   its own memory, since nothing could scrape them.
 """
@@ -22,7 +23,6 @@ import tempfile
 from collections.abc import Callable
 
 MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
-SHARED_DIR = "PERSONAS_METRICS_DIR"
 _PID_FILE = re.compile(r"_(\d+)\.db$")  # prometheus_client names each process's files <kind>_<pid>.db
 
 
@@ -30,17 +30,19 @@ def _nothing() -> None:
     return None
 
 
-def prepare(serving: bool) -> Callable[[], None]:
+def prepare(serving: bool, shared_dir: str | None = None) -> Callable[[], None]:
     """Set PROMETHEUS_MULTIPROC_DIR for this process and its children when the operator has not; returns
-    what to do when the command ends."""
+    what to do when the command ends.
+
+    PROMETHEUS_MULTIPROC_DIR is prometheus_client's own setting, which it reads from the environment
+    itself: it is looked up and set there, not in the settings."""
     if os.environ.get(MULTIPROC_DIR):
         return _nothing
-    shared = os.environ.get(SHARED_DIR)
-    if shared:
-        os.makedirs(shared, mode=0o700, exist_ok=True)
+    if shared_dir:
+        os.makedirs(shared_dir, mode=0o700, exist_ok=True)
         if serving:
-            _remove_dead(shared)
-        os.environ[MULTIPROC_DIR] = shared
+            _remove_dead(shared_dir)
+        os.environ[MULTIPROC_DIR] = shared_dir
         return _nothing
     if not serving:
         return _nothing

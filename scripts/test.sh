@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs the project and its test tools in .venv,
 # installs (apt-get, as root) and starts a throw-away MariaDB and Redis on loopback, runs lint, the import
-# layers contract, the spec validator, the tests on SQLite and MariaDB, and Schemathesis, then the distributed
+# layers contract, the spec validator, the tests on SQLite and MariaDB, and Schemathesis, the API tests once
+# more without the fast path (personas/fastpath.py), then the distributed
 # suite (scripts/cluster-test.sh: a Galera cluster and Redis with Sentinel, under load and faults); then
 # stops what it started. Under CI=true a service that cannot start is a failure, never a skip.
 set -euo pipefail
@@ -51,6 +52,8 @@ echo "== openapi-spec-validator" >&2
 .venv/bin/openapi-spec-validator spec/openapi.yaml
 echo "== pytest (SQLite, MariaDB, Schemathesis)" >&2
 .venv/bin/python -m pytest -n 2 -p no:cacheprovider tests contract_tests "$@"
+echo "== pytest tests/api without the fast path (PERSONAS_FASTPATH=0: Connexion as shipped, same answers)" >&2
+PERSONAS_FASTPATH=0 .venv/bin/python -m pytest -n 2 -p no:cacheprovider tests/api -q
 echo "== distributed suite (Galera cluster, Redis with Sentinel, under load and faults)" >&2
 bash scripts/cluster-test.sh
 echo "test command took $(( $(date +%s) - started )) s" >&2

@@ -4,9 +4,12 @@ MariaDB comes from PERSONAS_TEST_MARIADB_URL (the test command starts a throw-aw
 sets it). Without it the MariaDB tests are skipped, except under CI=true where that is a failure.
 """
 
+import json
 import os
+import re
 import socket
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +17,6 @@ from personas.app import create_app
 from personas.config import Settings
 from personas.domain import api_keys
 from personas.domain.providers.resolver import SystemResolver
-from personas.handlers import runtime
 from personas.persistence.models import ApiKey
 from personas.persistence.uow import UnitOfWork
 from tests import offline_dns
@@ -76,16 +78,34 @@ def app(database_url, tmp_path_factory):
         allowed_hosts=(*Settings.allowed_hosts, "testserver"),  # the test client's Host
     )
     app = create_app(settings)
-    state = runtime.current()
     yield app
-    state.close()
+    app.container.close()
 
 
 @pytest.fixture(scope="session")
-def session_factory(app):
-    from personas.handlers.runtime import current
+def container(app):
+    """The session app's composition root: its settings, session factory, storage, providers and jobs."""
+    return app.container
 
-    return current().session_factory
+
+@pytest.fixture(scope="session")
+def session_factory(container):
+    return container.session_factory
+
+
+@pytest.fixture
+def last_code(container):
+    """`last_code(channel, to)`: the code in the newest message the session app's local sender wrote to `to`."""
+
+    def read(channel: str, to: str) -> str:
+        outbox = Path(container.settings.local_outbox) / f"{channel}.jsonl"
+        lines = [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines()]
+        mine = [entry for entry in lines if entry["to"] == to]
+        assert mine, f"nothing was sent to {to}"
+        assert mine[-1]["provider"] == "local"
+        return re.search(r"\b(\d{6})\b", mine[-1]["body"]).group(1)
+
+    return read
 
 
 def make_key(session_factory, name="tests") -> tuple[str, str]:

@@ -11,11 +11,11 @@ import hashlib
 import json
 import os
 import uuid
-from datetime import datetime
 from typing import Protocol
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from personas.domain.providers import http
+from personas.domain.providers import outbound
+from personas.domain.timestamps import iso
 
 ITERATIONS = 200_000
 MAX_ANSWER = 4 * 1_048_576
@@ -37,10 +37,6 @@ def hash_password(password: str, salt: bytes | None = None) -> str:
     return f"pbkdf2_sha256${ITERATIONS}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
 
 
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def signer_view(signer) -> dict:
     return {
         "id": signer.id,
@@ -48,9 +44,9 @@ def signer_view(signer) -> dict:
         "email": signer.email,
         "document_id": signer.document_id,
         "person_id": signer.person_id,
-        "created_at": _iso(signer.created_at),
-        "updated_at": _iso(signer.updated_at),
-        "signed_at": _iso(signer.signed_at),
+        "created_at": iso(signer.created_at),
+        "updated_at": iso(signer.updated_at),
+        "signed_at": iso(signer.signed_at),
         "is_permanent": signer.is_permanent,
         "external_person_id": signer.external_person_id,
         "expires_in": signer.expires_in,
@@ -62,7 +58,7 @@ def signer_view(signer) -> dict:
 def document_view(document) -> dict:
     fields = ("id", "template_id", "name", "send_email", "autosigning", "expires_in", "from_file")
     times = ("created_at", "updated_at", "last_generated_at", "signed_at")
-    return {f: getattr(document, f) for f in fields} | {f: _iso(getattr(document, f)) for f in times}
+    return {f: getattr(document, f) for f in fields} | {f: iso(getattr(document, f)) for f in times}
 
 
 class LocalESign:
@@ -90,8 +86,8 @@ class LocalESign:
                 "template_element_id": None,
                 "document_element_id": element,
                 "filled_at": None,
-                "created_at": _iso(signer.updated_at),
-                "updated_at": _iso(signer.updated_at),
+                "created_at": iso(signer.updated_at),
+                "updated_at": iso(signer.updated_at),
             }
             for element in dict.fromkeys(elements)
         ]
@@ -108,7 +104,7 @@ class HttpESign:
     """A platform at `https://TOKEN@esign.example/api`: POST .../documents/{id}/signers, GET .../signers?person_id=.
 
     The URL's user part is the bearer token (sent in the header, never in the request line). Calls are
-    bounded and never redirected (domain.providers.http); `policy` puts them behind the outbound guard.
+    bounded and never redirected (domain.providers.outbound); `policy` puts them behind the outbound guard.
     """
 
     def __init__(self, url: str, timeout: float = 10.0, policy=None):
@@ -122,9 +118,11 @@ class HttpESign:
     def _call(self, method: str, path: str, payload=None):
         data = None if payload is None else json.dumps(payload).encode()
         try:
-            status, raw = http.call(method, self.base + path, data, self.headers, self.timeout, MAX_ANSWER, self.policy)
-        except http.CallFailed as failed:
-            raise ESignFailed(f"e-signature platform refused or unreachable ({failed})") from None
+            status, raw = outbound.call(
+                method, self.base + path, data, self.headers, self.timeout, MAX_ANSWER, self.policy
+            )
+        except outbound.OutboundError as failed:
+            raise ESignFailed(f"e-signature platform refused or unreachable ({failed.reason})") from None
         if not 200 <= status < 300:
             raise ESignFailed(f"e-signature platform answered HTTP {status}")
         try:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from personas.domain.providers import http
+from personas.domain.providers import outbound
 
 MAX_LEVEL = 10  # FaceTec's match levels run from 0 to 10
 MAX_ANSWER = 1_048_576
@@ -55,7 +55,7 @@ class HttpFaceVerifier:
     """POSTs both images (base64) to a FaceTec-style match endpoint, e.g. `https://KEY@facetec.example/match`.
 
     The URL's user part is sent as `X-Device-Key` (never in the request line); the answer's `success`
-    and `matchLevel` decide. The call is bounded and never redirected (domain.providers.http); `policy`
+    and `matchLevel` decide. The call is bounded and never redirected (domain.providers.outbound); `policy`
     puts it behind the outbound guard (personas.providers passes the app's).
     """
 
@@ -75,9 +75,9 @@ class HttpFaceVerifier:
         }
         data = json.dumps(payload).encode()
         try:
-            status, raw = http.call("POST", self.url, data, self.headers, self.timeout, MAX_ANSWER, self.policy)
-        except http.CallFailed as failed:
-            raise FaceProviderFailed(f"face provider refused or unreachable ({failed})") from None
+            status, raw = outbound.call("POST", self.url, data, self.headers, self.timeout, MAX_ANSWER, self.policy)
+        except outbound.OutboundError as failed:
+            raise FaceProviderFailed(f"face provider refused or unreachable ({failed.reason})") from None
         if not 200 <= status < 300:
             raise FaceProviderFailed(f"face provider answered HTTP {status}")
         try:

@@ -3,7 +3,7 @@
 - `LocalSmsSender` / `LocalEmailSender` (the default): send nothing; append each message as one JSON
   line to `sms.jsonl` / `email.jsonl` in the local outbox folder, where tests and developers read it.
 - `HttpSmsSender`: POSTs `{"to", "body"}` as JSON to the configured URL (credentials in the URL go
-  as HTTP Basic auth); the call is bounded to 5 s in all and never redirected (domain.providers.http),
+  as HTTP Basic auth); the call is bounded to 5 s in all and never redirected (domain.providers.outbound),
   and a 2xx counts only with a JSON (or empty) answer.
 - `SmtpEmailSender`: `smtp://user:pass@host:port?starttls=true&from=addr` or `smtps://...`;
   sends a plain-text part and an HTML alternative.
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
-from personas.domain.providers import http
+from personas.domain.providers import outbound
 
 
 class DeliveryFailed(Exception):
@@ -84,9 +84,9 @@ class HttpSmsSender:
     def send(self, to: str, body: str) -> dict:
         data = json.dumps({"to": to, "body": body}).encode()
         try:
-            status, raw = http.call("POST", self.url, data, self.headers, self.timeout, 65536, self.policy)
-        except http.CallFailed as failed:
-            raise DeliveryFailed(f"SMS provider refused or unreachable ({failed})") from None
+            status, raw = outbound.call("POST", self.url, data, self.headers, self.timeout, 65536, self.policy)
+        except outbound.OutboundError as failed:
+            raise DeliveryFailed(f"SMS provider refused or unreachable ({failed.reason})") from None
         # The answer's text may echo the message, so it is never kept.
         if not 200 <= status < 300:
             raise DeliveryFailed(f"SMS provider answered HTTP {status}")

@@ -4,7 +4,12 @@ from datetime import UTC, datetime
 
 from marshmallow import Schema, fields
 
+from personas.domain.errors import Rule
 from personas.handlers.schemas import timestamp
+
+OUT_OF_RANGE = Rule(
+    "date_out_of_range", "Fecha fuera de rango / Date out of range: its UTC time is before year 1 or after 9999"
+)
 
 
 class UtcDateTime(fields.Field):
@@ -13,7 +18,7 @@ class UtcDateTime(fields.Field):
     default_error_messages = {
         "invalid": "Fecha inválida / Not a valid date or date-time.",
         # 0001-01-01T00:00:00+01:00 is a valid date-time whose UTC instant falls before year 1.
-        "range": "Fecha fuera de rango / Date out of range: its UTC time is before year 1 or after 9999",
+        "range": OUT_OF_RANGE,
     }
 
     def _deserialize(self, value, attr, data, **kwargs):

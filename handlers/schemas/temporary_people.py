@@ -15,7 +15,7 @@ from marshmallow import Schema, fields
 from marshmallow import ValidationError as SchemaError
 
 from personas.domain.bank_data import mask_card, masked_view
-from personas.domain.errors import ValidationFailed
+from personas.domain.errors import Rule, ValidationFailed
 from personas.domain.temporary_people import Promotion
 from personas.handlers.auth import granted
 from personas.handlers.schemas import timestamp
@@ -26,8 +26,13 @@ from personas.handlers.validation import FORMATS, _field
 
 SPEC = Path(str(files("personas.spec").joinpath("openapi.yaml")))
 # The request's own `person_data` passed the spec; a value that fails now came from the temporary person.
-MISSING = "Falta en person_data y en la persona temporal / Missing from person_data and from the temporary person"
-INVALID = "Valor inválido de la persona temporal / Invalid value from the temporary person: {}"
+MISSING = Rule(
+    "temporary_person_missing",
+    "Falta en person_data y en la persona temporal / Missing from person_data and from the temporary person",
+)
+INVALID = Rule(
+    "temporary_person_invalid", "Valor inválido de la persona temporal / Invalid value from the temporary person: {}"
+)
 
 
 class TemporaryPersonIn(Schema):

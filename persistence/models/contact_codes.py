@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, select, update
-from sqlalchemy.orm import Mapped, mapped_column, object_session
+from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
 
 from personas.persistence.models.base import Base, Timestamp, TimestampMixin, UuidStr, new_id
 
@@ -24,35 +24,3 @@ class ContactCode(TimestampMixin, Base):
     expires_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     consumed_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
-
-    def count_attempt(self, limit: int) -> bool:
-        """Adds one attempt in SQL unless `limit` attempts are already counted; False when refused.
-
-        `attempts = attempts + 1 ... WHERE attempts < limit` runs in the database (and locks the row
-        on MariaDB), so guesses sent in parallel each count, and exactly `limit` of them get through
-        however many arrive at once: a stale value read in Python could let more past.
-        """
-        session = object_session(self)
-        table = type(self)
-        stmt = (
-            update(table)
-            .where(table.id == self.id, table.attempts < limit)
-            .values(attempts=table.attempts + 1)
-            .execution_options(synchronize_session=False)
-        )
-        counted = session.execute(stmt).rowcount == 1
-        session.refresh(self, ["attempts"])
-        return counted
-
-    @classmethod
-    def sent_since(cls, anchor, channel: str, destination: str, since: datetime) -> list[datetime]:
-        """When codes went to `destination` after `since`, oldest first, whichever contact they were for.
-
-        `anchor` is any record loaded in the session to query with.
-        """
-        stmt = (
-            select(cls.created_at)
-            .where(cls.channel == channel, cls.destination == destination, cls.created_at > since)
-            .order_by(cls.created_at)
-        )
-        return list(object_session(anchor).scalars(stmt))

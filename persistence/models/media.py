@@ -28,7 +28,7 @@ class Media(TimestampMixin, Base):
     storage_key: Mapped[str] = mapped_column(String(512), nullable=False)
 
 
-# The API's `model` names and their tables. "validation" resolves once the validations table exists.
+# The API's `model` names and their tables.
 OWNER_TABLES = {
     "address": "addresses",
     "person": "people",
@@ -39,23 +39,3 @@ OWNER_TABLES = {
     "person_employment_data": "employment_data",
     "person_bank_data": "bank_data",
 }
-
-
-def _model_of(table: str):
-    for mapper in Base.registry.mappers:
-        if getattr(mapper.class_, "__tablename__", None) == table:
-            return mapper.class_
-    return None
-
-
-def _lookup(model: str):
-    def find(uow, model_id):
-        if model == "person":
-            return uow.people.get(model_id)  # a deleted person owns no new files
-        cls = _model_of(OWNER_TABLES[model])
-        return None if cls is None else uow.session.get(cls, model_id)
-
-    return find
-
-
-OWNERS = {name: _lookup(name) for name in OWNER_TABLES}

@@ -36,11 +36,8 @@ class ValidationResult(TimestampMixin, Base):
     validation_id: Mapped[str] = mapped_column(ForeignKey("validations.id"), index=True, nullable=False)
     status: Mapped[int] = mapped_column(Integer, nullable=False)
     content: Mapped[dict | None] = mapped_column(Json, nullable=True)
-    metadata_: Mapped[dict | None] = mapped_column("metadata", Json, nullable=True)
+    # `metadata` in the API and the column; SQLAlchemy's declarative base reserves the attribute name.
+    outcome_metadata: Mapped[dict | None] = mapped_column("metadata", Json, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     retries: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     executed_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
-
-
-# The domain reaches these tables through this repository (it cannot import persistence itself).
-import personas.persistence.repositories.validations  # noqa: E402, F401

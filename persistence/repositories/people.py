@@ -1,37 +1,28 @@
 """People queries. Deleted people are invisible to every lookup but `get_any`."""
 
+from collections.abc import Callable
 from types import SimpleNamespace
 
 from sqlalchemy import JSON, insert, literal, select, union_all
+from sqlalchemy.exc import IntegrityError
 
+from personas.domain.errors import DuplicateKey
+from personas.domain.identity import RELATED_PROFILE_ITEMS
 from personas.persistence import history
-from personas.persistence.models.addresses import Address
-from personas.persistence.models.bank_data import BankData
 from personas.persistence.models.base import new_id, utcnow
-from personas.persistence.models.contact_data import ContactData
-from personas.persistence.models.employment_data import EmploymentData
 from personas.persistence.models.events import OutboxEvent
 from personas.persistence.models.history import HistoryEntry
 from personas.persistence.models.people import Person
-from personas.persistence.models.references import PersonReference
 from personas.persistence.repositories.paging import page_of
-
-# Child tables that count towards a person's profile completeness (domain.identity.RELATED_PROFILE_ITEMS).
-PROFILE_TABLES: dict[str, object] = {
-    "address": Address,
-    "contact_data": ContactData,
-    "reference": PersonReference,
-    "employment_data": EmploymentData,
-    "bank_data": BankData,
-}
-
 
 _JSON_KEYS = [c.key for c in Person.__mapper__.column_attrs if isinstance(c.columns[0].type, JSON)]
 
 
 class PeopleRepository:
-    def __init__(self, session):
+    def __init__(self, session, repository: Callable[[str], object]):
         self.session = session
+        # The unit of work's repository of that name: the profile's child records are read from its model.
+        self._repository = repository
 
     def add(self, person: Person) -> Person:
         self.session.add(person)
@@ -107,8 +98,11 @@ class PeopleRepository:
             groups.setdefault(unset, []).append(
                 {k: v for k, v in values.items() if k not in unset} if unset else values
             )
-        for group in groups.values():
-            self.session.execute(insert(Person.__table__), group)
+        try:
+            for group in groups.values():
+                self.session.execute(insert(Person.__table__), group)
+        except IntegrityError as exc:  # a national_id taken by another writer since it was checked
+            raise DuplicateKey("a national_id is already taken") from exc
         if entries:
             self.session.execute(insert(HistoryEntry.__table__), entries)
         return [SimpleNamespace(**values) for values in people]
@@ -151,15 +145,19 @@ class PeopleRepository:
         order = (HistoryEntry.created_at.desc(), HistoryEntry.id.desc())
         return page_of(self.session, stmt, page, per_page, order, cursor)
 
+    def profile_models(self) -> dict[str, type]:
+        """The model of each of domain.identity.RELATED_PROFILE_ITEMS: its repository's."""
+        return {item: self._repository(name).model for item, name in RELATED_PROFILE_ITEMS.items()}
+
     def profile_flags(self, person_ids: list[str]) -> dict[str, dict[str, bool]]:
         """Which child records each person has, for `information_percentage`: one query per table."""
-        flags = {pid: dict.fromkeys(PROFILE_TABLES, False) for pid in person_ids}
+        flags = {pid: dict.fromkeys(RELATED_PROFILE_ITEMS, False) for pid in person_ids}
         if not person_ids:
             return flags
         # One round trip for all the tables (a GET of one person used to pay one query per table).
         parts = [
-            select(literal(name).label("kind"), model.person_id).where(model.person_id.in_(person_ids)).distinct()
-            for name, model in PROFILE_TABLES.items()
+            select(literal(item).label("kind"), model.person_id).where(model.person_id.in_(person_ids)).distinct()
+            for item, model in self.profile_models().items()
         ]
         for kind, pid in self.session.execute(union_all(*parts)):
             flags[pid][kind] = True

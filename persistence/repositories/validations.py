@@ -4,7 +4,6 @@ import logging
 
 from sqlalchemy import event, func, select
 
-from personas.domain import validations as domain_validations
 from personas.persistence.models.addresses import Address
 from personas.persistence.models.custom_catalogs import CustomCatalog, CustomCatalogValue
 from personas.persistence.models.validations import Validation, ValidationResult
@@ -116,6 +115,3 @@ def _flush_callbacks(session) -> None:
 def _drop_callbacks(session, previous_transaction) -> None:
     if session.info.get(_PENDING_KEY) and previous_transaction.parent is None:
         session.info[_PENDING_KEY] = []
-
-
-domain_validations.bind_repository(ValidationRepository)

@@ -76,7 +76,12 @@ def test_a_state_name_is_stored_as_its_catalog_code_and_city_is_accepted(api):
 def test_an_unknown_state_is_refused_naming_the_field(api):
     response = api.post("/addresses", json=SEED_ADDRESS | {"person_id": new_person(api), "state": "Narnia"})
     assert response.status_code == 422
-    assert response.json() == {"success": False, "code": 422, "error": {"state": ["No existe / Unknown state: Narnia"]}}
+    assert response.json() == {
+        "success": False,
+        "code": 422,
+        "error": {"state": ["No existe / Unknown state: Narnia"]},
+        "rules": {"state": ["unknown_reference"]},
+    }
 
 
 def test_an_unknown_or_deleted_person_is_refused_naming_person_id(api):
@@ -106,6 +111,7 @@ def test_required_fields_and_coordinate_ranges_are_checked(api):
         "success": False,
         "code": 422,
         "error": {"device_coordinates": ["La latitud debe estar entre -90 y 90 / Latitude must be between -90 and 90"]},
+        "rules": {"device_coordinates": ["latitude_range"]},
     }
     edge = add(api, person_id, latitude=-90, longitude=180, device_coordinates=[19.3967, -99.1206])
     assert (edge["latitude"], edge["longitude"], edge["device_coordinates"]) == (-90, 180, [19.3967, -99.1206])

@@ -38,8 +38,8 @@ def create(api, **overrides) -> dict:
     return response.json()["result"]
 
 
-def refusal(field: str, message: str) -> dict:
-    return {"success": False, "code": 422, "error": {field: [message]}}
+def refusal(field: str, message: str, rule: str) -> dict:
+    return {"success": False, "code": 422, "error": {field: [message]}, "rules": {field: [rule]}}
 
 
 def test_a_valid_clabe_is_described_in_metadata_and_validated_at_is_set(api):
@@ -64,7 +64,7 @@ def test_a_clabe_with_a_wrong_control_digit_is_refused(api):
     response = api.post("/bank-data", json=body)
     assert (response.status_code, response.json()) == (
         422,
-        refusal("clabe", "Dígito de control inválido / Wrong CLABE control digit"),
+        refusal("clabe", "Dígito de control inválido / Wrong CLABE control digit", "clabe_check_digit"),
     )
 
 
@@ -73,7 +73,7 @@ def test_a_clabe_of_an_unknown_bank_is_refused(api):
     response = api.post("/bank-data", json=BANK | {"person_id": new_person(api), "clabe": clabe})
     assert (response.status_code, response.json()) == (
         422,
-        refusal("clabe", "Banco desconocido / Unknown bank code in the CLABE"),
+        refusal("clabe", "Banco desconocido / Unknown bank code in the CLABE", "clabe_unknown_bank"),
     )
 
 
@@ -93,7 +93,7 @@ def test_an_unknown_person_is_a_422_naming_person_id(api):
     response = api.post("/bank-data", json=BANK | {"person_id": str(uuid.uuid4())})
     assert (response.status_code, response.json()) == (
         422,
-        refusal("person_id", "No existe la persona / Unknown person"),
+        refusal("person_id", "No existe la persona / Unknown person", "unknown_person"),
     )
 
 

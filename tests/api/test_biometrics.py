@@ -97,6 +97,7 @@ def test_wrong_input_is_refused_naming_the_field(api):
         "success": False,
         "code": 422,
         "error": {"person_id": ["No existe la persona / Unknown person"]},
+        "rules": {"person_id": ["unknown_person"]},
     }
 
 

@@ -3,12 +3,9 @@
 Codes are read where the local senders write them (settings.local_outbox), as a developer would.
 """
 
-import json
 import random
-import re
 import uuid
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import phonenumbers
 import pytest
@@ -50,18 +47,6 @@ def new_contact(api, **overrides) -> dict:
     return response.json()["result"]
 
 
-def last_code(channel: str, to: str) -> str:
-    """The code in the newest message the local sender wrote to `to`."""
-    from personas.handlers.runtime import current
-
-    outbox = Path(current().settings.local_outbox) / f"{channel}.jsonl"
-    lines = [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines()]
-    mine = [entry for entry in lines if entry["to"] == to]
-    assert mine, f"nothing was sent to {to}"
-    assert mine[-1]["provider"] == "local"
-    return re.search(r"\b(\d{6})\b", mine[-1]["body"]).group(1)
-
-
 def send(api, channel: str, contact: dict, address: str | None = None):
     field = "phone" if channel == "sms" else "email"
     return api.post(
@@ -79,8 +64,8 @@ def other_code(code: str) -> str:
     return f"{(int(code) + 1) % 10**6:06d}"
 
 
-def code_error(message: str) -> dict:
-    return {"success": False, "code": 422, "error": {"code": [message]}}
+def code_error(message: str, rule: str) -> dict:
+    return {"success": False, "code": 422, "error": {"code": [message]}, "rules": {"code": [rule]}}
 
 
 def stored_code(session_factory, contact_id: str, channel: str):
@@ -131,7 +116,12 @@ def test_a_foreign_phone_with_its_country_code_is_kept_in_e164(api):
 def test_a_phone_that_is_not_a_number_anywhere_is_refused_naming_the_field(api):
     response = api.post("/contact-data", json={"person_id": new_person(api), "email": new_email(), "phone": "1234567"})
     assert response.status_code == 422
-    assert response.json() == {"success": False, "code": 422, "error": {"phone": [INVALID_PHONE]}}
+    assert response.json() == {
+        "success": False,
+        "code": 422,
+        "error": {"phone": [INVALID_PHONE]},
+        "rules": {"phone": ["invalid_phone"]},
+    }
 
 
 def test_the_email_domain_is_normalised(api):
@@ -139,7 +129,12 @@ def test_the_email_domain_is_normalised(api):
 
 
 def test_contact_data_of_an_unknown_or_deleted_person_is_refused_naming_person_id(api):
-    refused = {"success": False, "code": 422, "error": {"person_id": [UNKNOWN_PERSON]}}
+    refused = {
+        "success": False,
+        "code": 422,
+        "error": {"person_id": [UNKNOWN_PERSON]},
+        "rules": {"person_id": ["unknown_person"]},
+    }
     body = {"email": new_email(), "phone": new_phone()}
     response = api.post("/contact-data", json=body | {"person_id": str(uuid.uuid4())})
     assert (response.status_code, response.json()) == (422, refused)
@@ -191,7 +186,7 @@ def test_a_delete_is_real_and_stays_in_the_person_history(api):
     assert mine == [("person_contact", "delete"), ("person_contact", "create")]
 
 
-def test_creating_changing_confirming_and_deleting_fire_updated_data_to_person(api, session_factory):
+def test_creating_changing_confirming_and_deleting_fire_updated_data_to_person(api, session_factory, last_code):
     from personas.persistence.models import OutboxEvent
 
     contact = new_contact(api)
@@ -213,7 +208,7 @@ def test_creating_changing_confirming_and_deleting_fire_updated_data_to_person(a
 
 
 @pytest.mark.parametrize("channel", ["sms", "email"])
-def test_a_sent_code_confirms_the_address_once(api, channel):
+def test_a_sent_code_confirms_the_address_once(api, channel, last_code):
     contact = new_contact(api)
     field, flag = ("phone", "sms_confirmation") if channel == "sms" else ("email", "email_confirmation")
     response = send(api, channel, contact)
@@ -230,33 +225,35 @@ def test_a_sent_code_confirms_the_address_once(api, channel):
     assert confirmed.json()["result"][flag] is True
     other = "email_confirmation" if flag == "sms_confirmation" else "sms_confirmation"
     assert confirmed.json()["result"][other] is False
-    assert verify(api, channel, contact, code).json() == code_error(USED)
+    assert verify(api, channel, contact, code).json() == code_error(USED, "code_used")
 
 
-def test_the_phone_may_be_written_differently_when_asking_for_and_checking_a_code(api):
+def test_the_phone_may_be_written_differently_when_asking_for_and_checking_a_code(api, last_code):
     contact = new_contact(api, phone="5591038054")
     assert send(api, "sms", contact, address="+52 55 9103 8054").status_code == 200
     code = last_code("sms", "+525591038054")
     assert verify(api, "sms", contact, code, address="525591038054").json()["result"]["sms_confirmation"] is True
 
 
-def test_a_wrong_code_is_a_422_that_counts_the_attempt_and_changes_nothing_else(api, session_factory):
+def test_a_wrong_code_is_a_422_that_counts_the_attempt_and_changes_nothing_else(api, session_factory, last_code):
     contact = new_contact(api)
     send(api, "sms", contact)
     code = last_code("sms", contact["phone"])
     response = verify(api, "sms", contact, other_code(code))
-    assert (response.status_code, response.json()) == (422, code_error(WRONG))
+    assert (response.status_code, response.json()) == (422, code_error(WRONG, "wrong_code"))
     assert stored_code(session_factory, contact["id"], "sms").attempts == 1
     assert api.get(f"/contact-data/{contact['id']}").json()["result"] == contact
     assert verify(api, "sms", contact, code).json()["result"]["sms_confirmation"] is True
 
 
-def test_after_five_wrong_attempts_even_the_right_code_is_a_429_until_the_hour_has_passed(api, session_factory):
+def test_after_five_wrong_attempts_even_the_right_code_is_a_429_until_the_hour_has_passed(
+    api, session_factory, last_code
+):
     contact = new_contact(api)
     send(api, "email", contact)
     code = last_code("email", contact["email"])
     for _ in range(5):
-        assert verify(api, "email", contact, other_code(code)).json() == code_error(WRONG)
+        assert verify(api, "email", contact, other_code(code)).json() == code_error(WRONG, "wrong_code")
     refused = verify(api, "email", contact, code)
     assert refused.status_code == 429
     assert refused.json() == {"success": False, "code": 429, "error": EXHAUSTED}
@@ -269,7 +266,7 @@ def test_after_five_wrong_attempts_even_the_right_code_is_a_429_until_the_hour_h
     assert fresh.json()["result"]["email_confirmation"] is True
 
 
-def test_an_expired_code_is_refused(api, session_factory):
+def test_an_expired_code_is_refused(api, session_factory, last_code):
     from personas.persistence.models.contact_codes import ContactCode
 
     contact = new_contact(api)
@@ -279,10 +276,10 @@ def test_an_expired_code_is_refused(api, session_factory):
         issued.expires_at = datetime.utcnow() - timedelta(seconds=1)
         s.commit()
     response = verify(api, "sms", contact, last_code("sms", contact["phone"]))
-    assert (response.status_code, response.json()) == (422, code_error(EXPIRED))
+    assert (response.status_code, response.json()) == (422, code_error(EXPIRED, "code_expired"))
 
 
-def test_a_new_send_replaces_the_previous_code(api):
+def test_a_new_send_replaces_the_previous_code(api, last_code):
     contact = new_contact(api)
     send(api, "sms", contact)
     first = last_code("sms", contact["phone"])
@@ -290,7 +287,7 @@ def test_a_new_send_replaces_the_previous_code(api):
     while second == first:  # one chance in a million that the new code repeats the old one
         send(api, "sms", contact)
         second = last_code("sms", contact["phone"])
-    assert verify(api, "sms", contact, first).json() == code_error(WRONG)
+    assert verify(api, "sms", contact, first).json() == code_error(WRONG, "wrong_code")
     assert verify(api, "sms", contact, second).status_code == 200
 
 
@@ -305,7 +302,7 @@ def test_contact_data_with_a_code_sent_in_the_last_hour_is_deleted_only_after_th
     assert api.delete(f"/contact-data/{contact['id']}").status_code == 200
 
 
-def test_only_a_hash_of_the_code_is_stored(api, session_factory):
+def test_only_a_hash_of_the_code_is_stored(api, session_factory, last_code):
     contact = new_contact(api)
     send(api, "email", contact)
     code = last_code("email", contact["email"])
@@ -315,10 +312,10 @@ def test_only_a_hash_of_the_code_is_stored(api, session_factory):
 
 def test_checking_a_code_never_sent_is_a_422(api):
     contact = new_contact(api)
-    assert verify(api, "sms", contact, "123456").json() == code_error(NO_CODE)
+    assert verify(api, "sms", contact, "123456").json() == code_error(NO_CODE, "no_pending_code")
 
 
-def test_changing_the_phone_unconfirms_it_and_voids_its_pending_code(api):
+def test_changing_the_phone_unconfirms_it_and_voids_its_pending_code(api, last_code):
     contact = new_contact(api)
     send(api, "sms", contact)
     verify(api, "sms", contact, last_code("sms", contact["phone"]))
@@ -327,11 +324,11 @@ def test_changing_the_phone_unconfirms_it_and_voids_its_pending_code(api):
     send(api, "sms", contact)
     changed = api.put(f"/contact-data/{contact['id']}", json={"phone": new_phone()}).json()["result"]
     assert changed["sms_confirmation"] is False
-    assert verify(api, "sms", changed, "000000").json() == code_error(NO_CODE)
+    assert verify(api, "sms", changed, "000000").json() == code_error(NO_CODE, "no_pending_code")
     assert verify(api, "email", changed, email_code).json()["result"]["email_confirmation"] is True
 
 
-def test_sending_the_same_email_or_phone_again_keeps_its_confirmation(api):
+def test_sending_the_same_email_or_phone_again_keeps_its_confirmation(api, last_code):
     contact = new_contact(api)
     send(api, "email", contact)
     verify(api, "email", contact, last_code("email", contact["email"]))
@@ -348,13 +345,23 @@ def test_a_code_for_an_address_the_person_does_not_have_is_a_404_and_for_an_unkn
         assert response.status_code == 404 and response.json()["success"] is False
     stranger = contact | {"person_id": str(uuid.uuid4())}
     response = send(api, "email", stranger)
-    assert response.json() == {"success": False, "code": 422, "error": {"person_id": [UNKNOWN_PERSON]}}
+    assert response.json() == {
+        "success": False,
+        "code": 422,
+        "error": {"person_id": [UNKNOWN_PERSON]},
+        "rules": {"person_id": ["unknown_person"]},
+    }
 
 
 def test_a_code_request_with_an_invalid_phone_names_the_field(api):
     contact = new_contact(api)
     response = send(api, "sms", contact, address="1234567")
-    assert response.json() == {"success": False, "code": 422, "error": {"phone": [INVALID_PHONE]}}
+    assert response.json() == {
+        "success": False,
+        "code": 422,
+        "error": {"phone": [INVALID_PHONE]},
+        "rules": {"phone": ["invalid_phone"]},
+    }
 
 
 def test_a_code_request_without_the_address_is_a_422_with_the_field_map(api):

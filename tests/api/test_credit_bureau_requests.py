@@ -48,7 +48,12 @@ def test_an_unknown_person_is_a_422_naming_person_id(api):
         "/credit-bureau-requests", json=SEED_REQUEST | {"person_id": "71266b80-f04b-4a2c-9314-963d3a182f2a"}
     )
     assert response.status_code == 422
-    assert response.json() == {"success": False, "code": 422, "error": {"person_id": [UNKNOWN_PERSON]}}
+    assert response.json() == {
+        "success": False,
+        "code": 422,
+        "error": {"person_id": [UNKNOWN_PERSON]},
+        "rules": {"person_id": ["unknown_person"]},
+    }
 
 
 def test_a_deleted_person_gets_no_new_requests(api):

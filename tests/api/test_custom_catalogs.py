@@ -106,6 +106,7 @@ def test_a_value_that_does_not_fit_its_type_is_a_422_on_value(api, value_type, v
         "success": False,
         "code": 422,
         "error": {"value": [f"No corresponde al tipo {value_type} / Does not match type {value_type}"]},
+        "rules": {"value": ["catalog_value_type"]},
     }
 
 
@@ -124,6 +125,7 @@ def test_an_unknown_catalog_is_a_422_on_custom_catalog_id_not_a_404(api):
         "success": False,
         "code": 422,
         "error": {"custom_catalog_id": ["No existe / Unknown custom_catalog_id: 2147483000"]},
+        "rules": {"custom_catalog_id": ["unknown_reference"]},
     }
 
 
@@ -226,7 +228,12 @@ def test_exactly_one_file_is_needed(api):
         data={"custom_catalog_id": str(catalog["id"])},
         files={"csv_file": ("a.csv", SEED_CSV), "file": ("b.csv", SEED_CSV)},
     )
-    assert both.json() == {"success": False, "code": 422, "error": {"csv_file": [ONE_FILE]}}
+    assert both.json() == {
+        "success": False,
+        "code": 422,
+        "error": {"csv_file": [ONE_FILE]},
+        "rules": {"csv_file": ["file_source"]},
+    }
 
 
 def test_a_file_larger_than_two_megabytes_is_a_413(api):

@@ -76,6 +76,7 @@ def test_a_name_whose_key_is_taken_is_a_422_on_name(api):
         "error": {
             "name": [f"Ya existe una propiedad con esa clave / A dynamic property with this key already exists: {key}"]
         },
+        "rules": {"name": ["duplicate_property_key"]},
     }
 
 
@@ -182,6 +183,7 @@ def test_values_that_break_rules_are_a_422_keyed_by_field_and_nothing_is_saved(a
             "colour": ["No es un campo de esta propiedad / Not a field of this property"],
             "test_01": ["min:10 — debe tener al menos 10 caracteres / must have at least 10 characters"],
         },
+        "rules": {"colour": ["unknown_property_field"], "test_01": ["dynamic_value_rule"]},
     }
     assert api.get(f"/dynamic-values?person_id={person['id']}").json()["result"]["data"] == []
 
@@ -331,9 +333,7 @@ def test_concurrent_saves_for_one_person_take_consecutive_versions(api, session_
     def save_one(n):
         with UnitOfWork(session_factory) as uow:
             body = {"person_id": person["id"], "values": {"test_01": f"guardado número {n}"}}
-            versions.append(
-                dynamic.save_values(uow, uow.repository(DynamicPropertyRepository), prop["id"], body).version
-            )
+            versions.append(dynamic.save_values(uow, prop["id"], body).version)
             uow.commit()
 
     threads = [threading.Thread(target=save_one, args=(n,)) for n in range(4)]

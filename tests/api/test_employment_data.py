@@ -22,7 +22,12 @@ SEED_EMPLOYMENT = {
     "gross_salary": 30000,
     "net_salary": 25000,
 }
-UNKNOWN_PERSON = {"success": False, "code": 422, "error": {"person_id": ["No existe la persona / Unknown person"]}}
+UNKNOWN_PERSON = {
+    "success": False,
+    "code": 422,
+    "error": {"person_id": ["No existe la persona / Unknown person"]},
+    "rules": {"person_id": ["unknown_person"]},
+}
 
 
 def new_person(api) -> str:
@@ -63,6 +68,7 @@ def test_a_termination_date_before_the_hiring_date_is_refused(api):
                 "La fecha de baja no puede ser anterior a la de contratación / termination_date is before hiring_date"
             ]
         },
+        "rules": {"termination_date": ["termination_before_hiring"]},
     }
 
 

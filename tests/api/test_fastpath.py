@@ -1,18 +1,35 @@
 """The per-operation caches of personas.fastpath: applied on the pinned Connexion, and holding nothing
-of one request that could leak into the next (parameters, bodies and errors stay per request)."""
+of one request that could leak into the next (parameters, bodies and errors stay per request).
+
+The test command runs these tests once more with PERSONAS_FASTPATH=0: those about the fast path's own
+parts are skipped then, the rest show the same answers without it."""
 
 import pytest
 from connexion.apps.flask import FlaskOperation
-from connexion.middleware.request_validation import RequestValidationOperation
+from connexion.middleware.request_validation import RequestValidationMiddleware
 
 from personas import fastpath
+from personas.config import Settings
 from tests.support import person_body
 
+on = pytest.mark.skipif(not Settings().fastpath, reason="PERSONAS_FASTPATH=0")
 
-def test_the_caches_are_applied_on_the_pinned_connexion(app):
-    assert fastpath.applied() == ["flask-operation-decorators", "request-validators", "security-signatures"]
-    assert FlaskOperation.__call__ is fastpath._flask_operation_call
-    assert RequestValidationOperation.__call__ is fastpath._request_validation_call
+
+def test_connexion_is_the_version_the_fast_path_is_written_for():
+    assert fastpath.pinned()
+
+
+@on
+def test_the_caches_and_the_bridge_are_in_place(app, api):
+    assert api.get("/people").status_code == 200  # the app has started: its views are wrapped
+    assert fastpath.applied(app) == [
+        "request-validators",
+        "security-signatures",
+        "inline-bridge",
+        "flask-operation-decorators",
+    ]
+    assert RequestValidationMiddleware not in app.middleware.middlewares
+    assert not [view for view in app.app.view_functions.values() if isinstance(view, FlaskOperation)]
 
 
 def test_each_request_gets_its_own_parameters_and_body_through_the_cached_chain(api):
@@ -47,12 +64,14 @@ def routes(monkeypatch):
     return seen
 
 
+@on
 def test_short_requests_run_inline_and_streams_and_big_bodies_on_the_thread_pool(app, api, routes, monkeypatch):
     person = api.post("/people", json=person_body()).json()["result"]
     assert api.get(f"/people/{person['id']}").json()["result"]["id"] == person["id"]
     export = api.post("/people/export", json={"start_date": "2000-01-01", "end_date": "2100-01-01"})
     assert export.status_code == 200 and person["national_id"] in export.text
-    monkeypatch.setattr(app._middleware_app.asgi_app, "body_limit", 100)  # a person's body is larger
+    bridge = next(m for m in app.middleware.middleware_stack if isinstance(m, fastpath.InlineWSGI))
+    monkeypatch.setattr(bridge, "body_limit", 100)  # a person's body is larger
     assert api.post("/people", json=person_body()).status_code == 201
     assert api.delete(f"/people/{person['id']}").status_code == 200
     assert routes == [
@@ -62,3 +81,7 @@ def test_short_requests_run_inline_and_streams_and_big_bodies_on_the_thread_pool
         ("create_person", False),
         ("delete_person", True),
     ]
+
+
+def test_off_the_app_gets_connexion_as_shipped():
+    assert fastpath.app_options(Settings(fastpath=False)) == {}

@@ -67,6 +67,7 @@ def test_an_unknown_model_id_is_refused(api):
         "success": False,
         "code": 422,
         "error": {"model_id": ["No existe el registro del modelo / Unknown model record"]},
+        "rules": {"model_id": ["unknown_model_record"]},
     }
 
 
@@ -227,11 +228,9 @@ def served():
 
 
 @pytest.fixture
-def finished_jobs(monkeypatch):
+def finished_jobs(container, monkeypatch):
     """Jobs the request enqueued, waited for: a test reads their outcome, not a timing guess."""
-    from personas.handlers.runtime import current
-
-    jobs, futures = current().jobs, []
+    jobs, futures = container.jobs, []
     original = jobs.enqueue
 
     def enqueue(name, *args):
@@ -244,14 +243,12 @@ def finished_jobs(monkeypatch):
     return lambda: [f.result(timeout=30) for f in futures]
 
 
-def allow_loopback(monkeypatch):
+def allow_loopback(container, monkeypatch):
     import dataclasses
 
-    from personas.handlers.runtime import current
-
-    settings = dataclasses.replace(current().settings, outbound_allowlist=("127.0.0.1",))
-    monkeypatch.setattr(current(), "settings", settings)
-    monkeypatch.setattr(current().jobs.context, "settings", settings)
+    settings = dataclasses.replace(container.settings, outbound_allowlist=("127.0.0.1",))
+    monkeypatch.setattr(container, "settings", settings)
+    monkeypatch.setattr(container.job_context, "settings", settings)
 
 
 def media_of(api, person_id) -> list:
@@ -259,9 +256,9 @@ def media_of(api, person_id) -> list:
 
 
 def test_files_from_urls_and_temporary_files_are_saved_in_the_background(
-    api, person, served, finished_jobs, monkeypatch
+    api, person, served, finished_jobs, container, monkeypatch
 ):
-    allow_loopback(monkeypatch)
+    allow_loopback(container, monkeypatch)
     address, hits = served
     tmp = temporary(api, JPEG, "b.jpg")
     owner = {"model": "person", "model_id": person["id"]}
@@ -277,8 +274,8 @@ def test_files_from_urls_and_temporary_files_are_saved_in_the_background(
     assert hits == ["/docs/licencia%20a.png"]
 
 
-def test_a_url_over_2_mb_saves_nothing(api, person, served, finished_jobs, monkeypatch):
-    allow_loopback(monkeypatch)
+def test_a_url_over_2_mb_saves_nothing(api, person, served, finished_jobs, container, monkeypatch):
+    allow_loopback(container, monkeypatch)
     address, _ = served
     tmp = temporary(api)
     owner = {"model": "person", "model_id": person["id"]}
@@ -321,15 +318,13 @@ def expire(session_factory, tmp_id):
     return key
 
 
-def test_an_expired_temporary_file_is_refused_and_then_purged(api, person, session_factory, monkeypatch):
-    from personas.handlers.runtime import current
+def test_an_expired_temporary_file_is_refused_and_then_purged(api, person, session_factory, container, monkeypatch):
     from personas.jobs.files import purge_expired_temporary_files
     from personas.persistence.models.temporary_files import TemporaryFile
-    from personas.persistence.storage import storage_for
 
     # Every upload queues a purge on the in-process pool: it must have run before the file is expired
     # below, or it could remove the file while the refusal is being checked.
-    jobs, queued = current().jobs, []
+    jobs, queued = container.jobs, []
     monkeypatch.setattr(jobs, "enqueue", lambda name, *args: queued.append(type(jobs).enqueue(jobs, name, *args)))
     tmp = temporary(api)
     for future in queued:
@@ -337,12 +332,12 @@ def test_an_expired_temporary_file_is_refused_and_then_purged(api, person, sessi
     key = expire(session_factory, tmp["id"])
     data = form(model="person", model_id=person["id"], file_tmp_id=tmp["id"])
     assert api.post("/files", files=data).status_code == 422
-    assert b"".join(storage_for(current().settings).chunks(key)) == PNG
-    assert purge_expired_temporary_files(current().jobs.context) >= 1
+    assert b"".join(container.storage.chunks(key)) == PNG
+    assert purge_expired_temporary_files(container.job_context) >= 1
     with session_factory() as session:
         assert session.get(TemporaryFile, tmp["id"]) is None
     with pytest.raises(FileNotFoundError):
-        storage_for(current().settings).chunks(key)
+        container.storage.chunks(key)
 
 
 def test_a_temporary_file_lives_24_hours(api):
@@ -355,8 +350,10 @@ def test_a_temporary_file_lives_24_hours(api):
 
 
 def test_a_body_far_beyond_the_upload_limit_is_refused_before_it_is_buffered(api, person):
-    from personas.handlers.guard import UPLOAD_CAPS
+    import yaml
 
-    cap = UPLOAD_CAPS[0][1]
+    from personas.config import SPEC_PATH
+
+    cap = yaml.safe_load(SPEC_PATH.read_text())["paths"]["/files"]["post"]["x-personas-max-body"]
     response = api.post("/files", content=b"x" * (cap + 1), headers={"Content-Type": "multipart/form-data; boundary=b"})
     assert response.status_code == 413 and response.json()["code"] == 413

@@ -59,6 +59,7 @@ def test_an_unknown_person_is_a_422_naming_person_id(api):
         "success": False,
         "code": 422,
         "error": {"person_id": ["No existe la persona / Unknown person"]},
+        "rules": {"person_id": ["unknown_person"]},
     }
 
 

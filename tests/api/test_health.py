@@ -11,26 +11,27 @@ import pytest
 
 from personas.app import create_app
 from personas.config import Settings
-from personas.handlers import runtime
 from tests.integration.receivers import free_port
 
 
 @contextlib.contextmanager
-def app_on(database_url, redis_url=None):
-    """A client of an app of its own (not migrated: its database may be unreachable); the session's
-    runtime is put back afterwards."""
-    previous = runtime._current
+def own_app(database_url, redis_url=None):
+    """An app of its own (not migrated: its database may be unreachable)."""
+    app = create_app(
+        Settings(database_url=database_url, redis_url=redis_url, secret_key="test", allowed_hosts=("testserver",)),
+        migrate=False,
+    )
     try:
-        app = create_app(
-            Settings(database_url=database_url, redis_url=redis_url, secret_key="test", allowed_hosts=("testserver",)),
-            migrate=False,
-        )
-        state = runtime.current()
-        with app.test_client() as http:
-            yield http
-        state.close()
+        yield app
     finally:
-        runtime._current = previous
+        app.container.close()
+
+
+@contextlib.contextmanager
+def app_on(database_url, redis_url=None):
+    """A client of an app of its own (see `own_app`)."""
+    with own_app(database_url, redis_url) as app, app.test_client() as http:
+        yield http
 
 
 @contextlib.contextmanager
@@ -94,8 +95,9 @@ def test_liveness_answers_without_the_database(tmp_path):
 
 
 def test_liveness_makes_no_database_or_queue_call(tmp_path):
-    with app_on(f"sqlite:///{tmp_path / 'p.sqlite3'}", redis_url=f"redis://127.0.0.1:{free_port()}/0") as http:
-        state = runtime.current()
+    redis_url = f"redis://127.0.0.1:{free_port()}/0"
+    with own_app(f"sqlite:///{tmp_path / 'p.sqlite3'}", redis_url) as app, app.test_client() as http:
+        state = app.container
         calls = []
         state.session_factory = lambda *a, **k: calls.append("database")  # anything that asks fails the test
         state.jobs.health = lambda: calls.append("queue")

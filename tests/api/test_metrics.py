@@ -11,7 +11,6 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from personas.app import create_app
 from personas.config import Settings
-from personas.handlers import runtime
 from personas.persistence.models.base import utcnow
 from personas.persistence.models.events import OutboxEvent
 from tests.conftest import Client, make_key
@@ -105,17 +104,13 @@ def test_the_outbox_backlog_counts_an_event_not_dispatched_yet(api, session_fact
 @contextlib.contextmanager
 def quiet_app(database_url, redis_url):
     """An app with Redis configured and no worker: nothing relays its outbox; yields an admin client."""
-    previous = runtime._current
-    try:
-        app = create_app(
-            Settings(database_url=database_url, redis_url=redis_url, secret_key="test", allowed_hosts=("testserver",))
-        )
-        state = runtime.current()
-        with app.test_client() as http:
-            yield Client(http, make_key(state.session_factory)[0]), state.session_factory
-        state.close()
-    finally:
-        runtime._current = previous
+    app = create_app(
+        Settings(database_url=database_url, redis_url=redis_url, secret_key="test", allowed_hosts=("testserver",))
+    )
+    state = app.container
+    with app.test_client() as http:
+        yield Client(http, make_key(state.session_factory)[0]), state.session_factory
+    state.close()
 
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)])

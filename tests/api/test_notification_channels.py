@@ -72,6 +72,7 @@ def test_a_config_that_does_not_fit_the_type_is_a_422_on_config(api):
                 "Requerido en un canal slack / Required for a slack channel: url",
             ]
         },
+        "rules": {"config": ["channel_config", "channel_config"]},
     }
 
 

@@ -81,7 +81,12 @@ def test_the_range_includes_both_days_and_nothing_outside(api, people_of_the_day
 def test_an_end_before_the_start_is_422(api):
     response = export(api, start_date="2031-03-15", end_date="2031-03-14")
     assert response.status_code == 422
-    assert response.json() == {"success": False, "code": 422, "error": {"end_date": [people_export.END_BEFORE_START]}}
+    assert response.json() == {
+        "success": False,
+        "code": 422,
+        "error": {"end_date": [people_export.END_BEFORE_START]},
+        "rules": {"end_date": ["end_before_start"]},
+    }
 
 
 def test_a_deleted_person_is_not_exported(api, session_factory):

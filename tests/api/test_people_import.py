@@ -1,6 +1,10 @@
 """POST /people/import: CSV and XLSX files, good, bad and existing rows, batches and crashes."""
 
 import io
+import os
+import subprocess
+import sys
+import time
 from datetime import date
 
 from openpyxl import Workbook
@@ -131,9 +135,9 @@ def test_a_crash_keeps_the_committed_batches_and_a_rerun_completes_without_dupli
     monkeypatch.setattr(handlers.people_io, "BATCH_SIZE", 3)
     real_store, calls = people_import._store_batch, []
 
-    def failing_store(uow, targets, batch):
+    def failing_store(uow, batch):
         calls.append([number for number, _cells in batch])
-        outcomes = real_store(uow, targets, batch)  # the second batch is stored, then the crash comes
+        outcomes = real_store(uow, batch)  # the second batch is stored, then the crash comes
         if len(calls) == 2:
             raise RuntimeError("disk on fire")
         return outcomes
@@ -230,6 +234,7 @@ def test_a_file_with_unknown_or_missing_columns_is_refused_whole(api):
         "success": False,
         "code": 422,
         "error": {"file": ["Columnas desconocidas / Unknown columns: shoe_size"]},
+        "rules": {"file": ["import_columns"]},
     }
     response = send(api, csv_bytes([["x"]], ["national_id"]))
     assert response.json()["error"] == {
@@ -293,3 +298,35 @@ def test_cells_the_export_neutralised_are_imported_without_the_apostrophe(api):
     assert result["created"] == 1
     person = api.get(f"/people/national-id/{curp}").json()["result"]
     assert (person["name"], person["first_lastname"], person["second_lastname"]) == ("=Ana", "-Pérez", "@Ruiz")
+
+
+def _settled(api, person_id: str, validation_id: str, timeout: float = 10.0) -> list[int]:
+    """The statuses of the validation's results on the person, once none is pending (3)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        query = f"/validation-results?model_id={person_id}&validation_id={validation_id}"
+        statuses = [r["status"] for r in api.get(query).json()["result"]["data"]]
+        if 3 not in statuses or time.monotonic() > deadline:
+            return statuses
+        time.sleep(0.05)
+
+
+def test_the_cli_import_starts_the_automatic_validations_the_http_import_starts(api, database_url, tmp_path):
+    body = {"name": "Importadas", "class": "curp", "active": True, "execution_type": "auto", "config": {}}
+    validation_id = api.post("/validations", json=body).json()["result"]["id"]
+    try:
+        over_http, by_cli = new_curp(), new_curp()
+        assert send(api, csv_bytes([[over_http, "N", "P", "M", ""]])).json()["result"]["created"] == 1
+        path = tmp_path / "people.csv"
+        path.write_bytes(csv_bytes([[by_cli, "N", "P", "M", ""]]))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PERSONAS_")}
+        env |= {"PERSONAS_DATABASE_URL": database_url, "PERSONAS_SECRET_KEY": "test-secret"}
+        command = [sys.executable, "-m", "personas.cli", "import", str(path)]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip().splitlines()[-1] == "created 1, existing 0, failed 0"
+        for curp in (over_http, by_cli):
+            person_id = api.get(f"/people/national-id/{curp}").json()["result"]["id"]
+            assert _settled(api, person_id, validation_id) == [0]  # one run each, passed
+    finally:
+        api.put(f"/validations/{validation_id}", json={"active": False})

@@ -36,6 +36,7 @@ def test_an_unknown_relation_is_refused_naming_the_field(api):
         "success": False,
         "code": 422,
         "error": {"person_relation_id": ["No existe / Unknown person_relation_id: 999"]},
+        "rules": {"person_relation_id": ["unknown_reference"]},
     }
 
 

@@ -177,7 +177,12 @@ def test_promoting_twice_is_a_422(api):
     assert promote(api, temporary["id"]).status_code == 201
     response = promote(api, temporary["id"])
     assert response.status_code == 422
-    assert response.json() == {"success": False, "code": 422, "error": {"id": [ALREADY_PROMOTED]}}
+    assert response.json() == {
+        "success": False,
+        "code": 422,
+        "error": {"id": [ALREADY_PROMOTED]},
+        "rules": {"id": ["already_promoted"]},
+    }
 
 
 def _nothing_was_stored(api, temporary) -> None:

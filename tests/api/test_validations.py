@@ -12,12 +12,9 @@ import pytest
 from sqlalchemy import select
 
 import personas.handlers.pending  # noqa: F401  (binds the submodule on its package)
-import personas.handlers.people  # noqa: F401  (binds the submodule on its package)
-import personas.handlers.validation_results  # noqa: F401  (binds the submodule on its package)
 from personas import handlers
 from personas.app import create_app
 from personas.config import Settings
-from personas.handlers import runtime
 from personas.persistence.models import OutboxEvent
 from tests.conftest import Client, make_key
 from tests.support import new_curp, person_body, writing
@@ -25,23 +22,18 @@ from tests.support import new_curp, person_body, writing
 PEOPLE_OPERATIONS = ("run_person_validations", "run_person_address_validations", "list_person_validation_results")
 OPERATIONS = {"list_validations", "create_validation", "get_validation", "update_validation"}
 OPERATIONS |= {"list_validation_results", "get_validation_result", "run_validation_result", *PEOPLE_OPERATIONS}
-# Until the lead adds the one-line delegations of handlers.people to handlers.validation_results.
-for _name in PEOPLE_OPERATIONS:
-    if not hasattr(handlers.people, _name):
-        setattr(handlers.people, _name, getattr(handlers.validation_results, _name))
 
 
 @contextlib.contextmanager
 def app_with_validations(database_url, **settings):
     """An app whose validation operations are routed even while they are on the pending list (the
-    session's app keeps answering 501 for them until the lead lands them); yields (client, runtime).
-    `create_app` installs its runtime process-wide, so the previous one is put back afterwards."""
-    previous, pending = runtime._current, handlers.pending.PENDING_OPERATIONS
+    session's app keeps answering 501 for them until the lead lands them); yields (client, container)."""
+    pending = handlers.pending.PENDING_OPERATIONS
     try:
         app = create_app(
             Settings(database_url=database_url, secret_key="test-secret", allowed_hosts=("testserver",), **settings)
         )
-        state = runtime.current()
+        state = app.container
         key, _ = make_key(state.session_factory, name="validations")
         # Connexion resolves operations when its middleware is built: at start-up or the first request.
         handlers.pending.PENDING_OPERATIONS = frozenset(pending - OPERATIONS)
@@ -53,7 +45,7 @@ def app_with_validations(database_url, **settings):
             yield Client(http, key), state
         state.close()
     finally:
-        runtime._current, handlers.pending.PENDING_OPERATIONS = previous, pending
+        handlers.pending.PENDING_OPERATIONS = pending
 
 
 @pytest.fixture(scope="module")
@@ -156,6 +148,7 @@ def test_a_config_of_the_wrong_shape_for_its_class_is_refused_naming_the_field(a
         "success": False,
         "code": 422,
         "error": {"config.url": ["Campo obligatorio / Required field"]},
+        "rules": {"config.url": ["validation_config"]},
     }
     response = api.post("/validations", json=SEED_CURP | {"config": {"success_if": "true"}})
     assert response.status_code == 422
@@ -170,6 +163,7 @@ def test_a_blacklist_must_name_an_existing_custom_catalog(api):
         "success": False,
         "code": 422,
         "error": {"config.catalog_id": ["No existe el catálogo / Unknown custom catalog: 2147483000"]},
+        "rules": {"config.catalog_id": ["unknown_reference"]},
     }
 
 
@@ -260,6 +254,7 @@ def test_listing_an_unknown_inactive_or_address_validation_to_run_is_refused(api
                 f"La validación no aplica a person / The validation does not apply to person: {address['id']}",
             ]
         },
+        "rules": {"validations": ["unknown_validation", "validation_inactive", "validation_target"]},
     }
 
 
@@ -312,6 +307,7 @@ def test_a_final_result_is_not_run_again_without_force_when_retries_are_not_allo
                 "La validación no permite reintentos; use force=true / Validation retry not allowed; use force=true"
             ]
         },
+        "rules": {"force": ["retry_refused"]},
     }
     forced = api.post(f"/validation-results/{result['id']}/run?force=true")
     assert forced.status_code == 202

@@ -1,7 +1,7 @@
 """Callbacks and outgoing calls against a real HTTP server on 127.0.0.1, reached through the allowlist.
 
 The app here is built with `outbound_allowlist=("127.0.0.1",)`, as `PERSONAS_OUTBOUND_ALLOWLIST=127.0.0.1`
-would; `create_app` installs its runtime process-wide, so the session's is put back afterwards.
+would.
 """
 
 import json
@@ -15,8 +15,7 @@ import pytest
 
 from personas.app import create_app
 from personas.config import Settings
-from personas.handlers import runtime
-from personas.jobs import outbound
+from personas.domain.providers import outbound
 from personas.jobs.callbacks import CallbackFailed, post_promoted_person
 from personas.jobs.runner import JobContext
 from tests.conftest import Client, make_key
@@ -76,12 +75,11 @@ def receiver():
 
 @pytest.fixture(scope="module")
 def allowlisted(database_url, tmp_path_factory):
-    """An app whose outgoing calls may reach 127.0.0.1; yields (client, runtime).
+    """An app whose outgoing calls may reach 127.0.0.1; yields (client, container).
 
     It has a database of its own: on the session's, its job runner would first relay every event the
     other tests left pending, and the retry these tests wait for would queue behind them.
     """
-    previous = runtime._current
     if database_url.startswith("sqlite"):
         own_url = f"sqlite:///{tmp_path_factory.mktemp('callbacks') / 'personas.sqlite3'}"
     else:
@@ -91,14 +89,13 @@ def allowlisted(database_url, tmp_path_factory):
             database_url=own_url, secret_key="test-secret", outbound_allowlist=ALLOW, allowed_hosts=("testserver",)
         )
     )
-    state = runtime.current()
+    state = app.container
     key, _ = make_key(state.session_factory, name="callbacks")
     try:
         with app.test_client() as http:
             yield Client(http, key), state
     finally:
         state.close()
-        runtime._current = previous
 
 
 def promoted(api, callback_url) -> tuple[dict, dict]:
@@ -159,6 +156,28 @@ def test_the_outbound_helper_follows_no_redirect(receiver):
     response = outbound.post_json(receiver.url(), {"a": 1}, ALLOW)
     assert response.status == 302 and response.headers["location"].startswith("http://169.254")
     assert receiver.requests.qsize() == 1
+
+
+def test_a_session_allowed_to_follow_redirects_checks_every_hop_with_the_guard(receiver):
+    receiver.status, receiver.headers = 302, {"Location": "http://169.254.169.254/latest/meta-data/"}
+    session = outbound.Session(outbound.allowlist_policy(ALLOW), redirects=3)
+    with session, pytest.raises(outbound.OutboundRefused, match="non-public address"):
+        session.post_json(receiver.url(), {"a": 1})
+    assert receiver.requests.qsize() == 1
+
+
+def test_a_redirect_to_another_origin_keeps_a_307_body_but_not_the_callers_headers(receiver):
+    def resolve(host, port, type=None):  # noqa: A002 - getaddrinfo's keyword
+        return [(2, 1, 6, "", ("127.0.0.1", port))]
+
+    receiver.status, receiver.headers = 307, {"Location": f"http://127.0.0.1:{receiver.port}/next"}
+    with outbound.Session(outbound.allowlist_policy(ALLOW, resolve), redirects=1) as session:
+        response = session.post_json(f"http://callback.test:{receiver.port}/in", {"c": 3}, {"X-Secret": "s"})
+    first, second = receiver.requests.get(timeout=5), receiver.requests.get(timeout=5)
+    assert response.status == 307  # the second hop's redirect is the answer: no hop was left
+    assert (first[0], second[0]) == ("/in", "/next") and json.loads(second[2]) == {"c": 3}
+    assert first[1]["X-Secret"] == "s" and "X-Secret" not in second[1]
+    assert second[1]["Content-Type"] == "application/json"
 
 
 def test_the_outbound_helper_caps_the_response_size(receiver):

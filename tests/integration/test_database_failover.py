@@ -16,7 +16,6 @@ from sqlalchemy.exc import OperationalError
 
 from personas.app import create_app
 from personas.config import Settings
-from personas.handlers import runtime
 from personas.persistence.db import make_engine, safe_url, split_hosts
 from personas.persistence.models import Person
 from personas.persistence.retry import CommitOutcomeUnknown, can_run_again, retrying
@@ -106,16 +105,14 @@ class CuttingProxy:
 
 @contextmanager
 def app_on(database_url):
-    previous = runtime._current
     app = create_app(Settings(database_url=database_url, secret_key="test-secret", allowed_hosts=("testserver",)))
-    state = runtime.current()
+    state = app.container
     key, _ = make_key(state.session_factory, name="failover")
     try:
         with app.test_client() as http:
             yield Client(http, key), state
     finally:
         state.close()
-        runtime._current = previous
 
 
 def _count(state, national_id) -> int:

@@ -51,7 +51,7 @@ def ctx(tmp_path):
 def channel(ctx, channel_type, config, events=("person_register",), active=True) -> tuple[str, str | None]:
     with UnitOfWork(ctx.session_factory) as uow:
         data = {"name": channel_type, "type": channel_type, "active": active, "events": list(events), "config": config}
-        created, secret = channels.create_channel(uow, NotificationChannel, data)
+        created, secret = channels.create_channel(uow, data)
         uow.commit()
         return created.id, secret
 

@@ -5,7 +5,6 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import text
 
 from personas.config import Settings
-from personas.handlers.runtime import current
 from personas.persistence import crypto
 from personas.persistence.models import Base
 from tests.support import person_body
@@ -21,8 +20,7 @@ def raw_row(session_factory, record_id: str) -> dict:
     return dict(row._mapping)
 
 
-def app_keys() -> list[Fernet]:
-    settings = current().settings
+def app_keys(settings) -> list[Fernet]:
     keys = list(settings.encryption_keys) or [crypto.derive_key(settings.secret_key)]
     return [Fernet(k) for k in keys]
 
@@ -35,14 +33,14 @@ def rotate_all(session_factory) -> int:
 
 
 @pytest.fixture
-def app_cipher(api, session_factory):
+def app_cipher(api, session_factory, container):
     """The app's keys; whatever a test installs, every row goes back to them afterwards."""
     if not crypto.is_configured():
-        crypto.configure(current().settings)
+        crypto.configure(container.settings)
     original = crypto.cipher()
     installed = []
     yield installed
-    crypto.use(MultiFernet(app_keys() + installed))
+    crypto.use(MultiFernet(app_keys(container.settings) + installed))
     rotate_all(session_factory)
     crypto.use(original)
 
@@ -62,15 +60,15 @@ def test_the_database_holds_tokens_not_the_clear_numbers(api, session_factory, a
         assert crypto.cipher().decrypt(raw[field].encode()).decode() == clear
 
 
-def test_data_written_with_an_old_key_is_read_after_rotating_to_a_new_one(api, session_factory, app_cipher):
+def test_data_written_with_an_old_key_is_read_after_rotating_to_a_new_one(api, session_factory, container, app_cipher):
     old, new = Fernet(Fernet.generate_key()), Fernet(Fernet.generate_key())
     app_cipher.extend([new, old])
-    crypto.use(MultiFernet([old, *app_keys()]))
+    crypto.use(MultiFernet([old, *app_keys(container.settings)]))
     record = create_bank_data(api)
     assert old.decrypt(raw_row(session_factory, record["id"])["clabe"].encode()).decode() == CLEAR["clabe"]
 
     # The new key first, the old one kept for reading: nothing changes for the API.
-    crypto.use(MultiFernet([new, old, *app_keys()]))
+    crypto.use(MultiFernet([new, old, *app_keys(container.settings)]))
     assert api.get(f"/bank-data/{record['id']}").json()["result"]["clabe"] == CLEAR["clabe"]
 
     assert rotate_all(session_factory) >= 1

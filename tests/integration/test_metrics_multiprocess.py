@@ -11,7 +11,7 @@ import pytest
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
-from personas.telemetry import MULTIPROC_DIR, SHARED_DIR, prepare
+from personas.telemetry import MULTIPROC_DIR, prepare
 from tests.security.served import served
 
 ROUTE = "/api/v1/catalogs/states"
@@ -101,21 +101,18 @@ def test_a_shared_directory_keeps_the_files_of_live_processes_and_drops_the_dead
     for name in (f"counter_{os.getpid()}.db", f"counter_{dead}.db", f"histogram_{dead}.db", "notes.txt"):
         (shared / name).write_bytes(b"")
     monkeypatch.delenv(MULTIPROC_DIR, raising=False)
-    monkeypatch.setenv(SHARED_DIR, str(shared))
-    prepare(serving=False)
+    prepare(serving=False, shared_dir=str(shared))
     assert os.environ[MULTIPROC_DIR] == str(shared) and len(list(shared.iterdir())) == 4  # a worker removes nothing
     monkeypatch.delenv(MULTIPROC_DIR)
-    prepare(serving=True)()
+    prepare(serving=True, shared_dir=str(shared))()
     assert sorted(p.name for p in shared.iterdir()) == [f"counter_{os.getpid()}.db", "notes.txt"]
 
 
 def test_the_operators_directory_is_used_as_it_is_and_a_lone_worker_gets_none(tmp_path, monkeypatch):
     monkeypatch.setenv(MULTIPROC_DIR, str(tmp_path))
-    monkeypatch.setenv(SHARED_DIR, str(tmp_path / "ignored"))
-    prepare(serving=True)()
+    prepare(serving=True, shared_dir=str(tmp_path / "ignored"))()
     assert os.environ[MULTIPROC_DIR] == str(tmp_path) and not (tmp_path / "ignored").exists()
     monkeypatch.delenv(MULTIPROC_DIR)
-    monkeypatch.delenv(SHARED_DIR)
     prepare(serving=False)
     assert MULTIPROC_DIR not in os.environ
     done = prepare(serving=True)

@@ -79,11 +79,9 @@ def test_wrong_smtp_credentials_and_an_absent_server_are_delivery_failures(smtp_
         SmtpEmailSender(f"smtp://127.0.0.1:{free_port()}").send("a@example.com", "s", "t", "<p>h</p>")
 
 
-def test_an_email_code_sent_through_smtp_confirms_the_email(api, smtp_server, monkeypatch):
-    from personas.handlers.runtime import current
-
+def test_an_email_code_sent_through_smtp_confirms_the_email(api, smtp_server, container, monkeypatch):
     inbox, port = smtp_server
-    monkeypatch.setitem(current().providers, "email", SmtpEmailSender(f"smtp://kyc:s3cret@127.0.0.1:{port}"))
+    monkeypatch.setitem(container.providers, "email", SmtpEmailSender(f"smtp://kyc:s3cret@127.0.0.1:{port}"))
     person_id = api.post("/people", json=person_body()).json()["result"]["id"]
     address = f"ana.{uuid.uuid4().hex[:10]}@example.com"
     contact = api.post("/contact-data", json={"person_id": person_id, "email": address, "phone": "5591038054"})
@@ -151,18 +149,16 @@ def test_an_sms_endpoint_that_answers_an_error_is_a_delivery_failure(sms_endpoin
         HttpSmsSender(f"http://127.0.0.1:{sms_endpoint.server_address[1]}/send").send("+525591038054", "x")
 
 
-def test_a_send_the_smtp_server_refuses_keeps_the_previous_code_valid(api, smtp_server, monkeypatch):
-    from personas.handlers.runtime import current
-
+def test_a_send_the_smtp_server_refuses_keeps_the_previous_code_valid(api, smtp_server, container, monkeypatch):
     inbox, port = smtp_server
     person_id = api.post("/people", json=person_body()).json()["result"]["id"]
     address = f"ana.{uuid.uuid4().hex[:10]}@example.com"
     api.post("/contact-data", json={"person_id": person_id, "email": address, "phone": "5591038054"})
-    monkeypatch.setitem(current().providers, "email", SmtpEmailSender(f"smtp://kyc:s3cret@127.0.0.1:{port}"))
+    monkeypatch.setitem(container.providers, "email", SmtpEmailSender(f"smtp://kyc:s3cret@127.0.0.1:{port}"))
     assert api.post("/contact-data/email/send", json={"person_id": person_id, "email": address}).status_code == 200
     code = re.search(r"\b(\d{6})\b", parts(inbox.messages[0])["text/plain"]).group(1)
 
-    monkeypatch.setitem(current().providers, "email", SmtpEmailSender(f"smtp://kyc:wrong@127.0.0.1:{port}"))
+    monkeypatch.setitem(container.providers, "email", SmtpEmailSender(f"smtp://kyc:wrong@127.0.0.1:{port}"))
     failed = api.post("/contact-data/email/send", json={"person_id": person_id, "email": address})
     assert failed.status_code == 503 and failed.json()["success"] is False
     assert len(inbox.messages) == 1

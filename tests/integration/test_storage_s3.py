@@ -17,7 +17,8 @@ import urllib.request
 
 import pytest
 
-from personas.persistence.storage import open_storage
+from personas.config import Settings
+from personas.persistence.storage import open_storage, storage_for
 from tests.api.test_files import PNG, person  # noqa: F401 - the person fixture
 
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
@@ -111,17 +112,21 @@ def test_a_presigned_url_serves_the_file_for_the_time_asked(storage):
 
 
 @pytest.fixture
-def api_on_s3(api, bucket, s3_endpoint, monkeypatch):
+def api_on_s3(api, bucket, s3_endpoint, container, monkeypatch):
     """The API with its storage switched to the bucket, configured as a deployment would: by environment."""
-    from personas.handlers.runtime import current
-
     monkeypatch.setenv("PERSONAS_S3_ENDPOINT_URL", s3_endpoint)
     monkeypatch.setenv("PERSONAS_S3_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("PERSONAS_S3_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("PERSONAS_S3_REGION", "us-east-1")
-    settings = dataclasses.replace(current().settings, storage_url=f"s3://{bucket}/api")
-    monkeypatch.setattr(current(), "settings", settings)
-    monkeypatch.setattr(current().jobs.context, "settings", settings)
+    monkeypatch.setenv("PERSONAS_STORAGE_URL", f"s3://{bucket}/api")
+    monkeypatch.setenv("PERSONAS_SECRET_KEY", container.settings.secret_key)
+    deployed = Settings.from_env()
+    s3 = ("storage_url", "s3_endpoint_url", "s3_access_key_id", "s3_secret_access_key", "s3_region")
+    settings = dataclasses.replace(container.settings, **{name: getattr(deployed, name) for name in s3})
+    storage = storage_for(settings)
+    for holder in (container, container.job_context):
+        monkeypatch.setattr(holder, "settings", settings)
+        monkeypatch.setattr(holder, "storage", storage)
     return api
 
 

@@ -14,7 +14,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
-from personas.jobs.runner import JobContext
 from personas.jobs.validations import run_validation
 from personas.persistence.models import OutboxEvent
 from tests.api.test_files import JPEG
@@ -140,7 +139,7 @@ def test_running_the_same_job_again_changes_nothing(allowlisted, validator, make
     validation = make_validation("external", external(validator.url()))
     person_id = new_person(api)
     result = run_on_person(api, person_id, validation["id"])
-    assert run_validation(JobContext(state.settings, state.session_factory), result["id"]) is None
+    assert run_validation(state.job_context, result["id"]) is None
     assert api.get(f"/validation-results/{result['id']}").json()["result"] == result
     assert validator.requests.qsize() == 1
 

@@ -22,7 +22,6 @@ from personas.persistence import crypto
 from personas.persistence.db import make_engine, make_session_factory
 from personas.persistence.migrate import upgrade
 from personas.persistence.models.deliveries import Delivery
-from personas.persistence.models.notification_channels import NotificationChannel
 from personas.persistence.uow import UnitOfWork
 from tests.integration.receivers import Receiver, free_port
 from tests.support import person_body
@@ -111,7 +110,7 @@ def webhook(setup, url) -> tuple[str, str]:
             "events": ["person_register"],
             "config": {"url": url},
         }
-        channel, secret = channels.create_channel(uow, NotificationChannel, data)
+        channel, secret = channels.create_channel(uow, data)
         uow.commit()
         return channel.id, secret
 

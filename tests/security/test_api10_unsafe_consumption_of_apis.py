@@ -134,9 +134,8 @@ def test_the_50_mb_answer_is_dropped_after_the_first_chunks(misbehaving):
     assert stats["sent"] < HUGE
 
 
-def test_a_misbehaving_face_matcher_is_a_503_envelope_of_ours(api, misbehaving, monkeypatch):
+def test_a_misbehaving_face_matcher_is_a_503_envelope_of_ours(api, misbehaving, container, monkeypatch):
     from personas.domain.providers import face
-    from personas.handlers.runtime import current
     from tests.api.test_files import PNG, image
     from tests.support import person_body
 
@@ -144,7 +143,7 @@ def test_a_misbehaving_face_matcher_is_a_503_envelope_of_ours(api, misbehaving, 
     person = api.post("/people", json=person_body()).json()["result"]
     for mode in ("html", "huge", "redirect", "hang"):
         verifier = face.HttpFaceVerifier(f"{base}/{mode}", TIMEOUT, _policy())
-        monkeypatch.setitem(current().providers, "face", verifier)
+        monkeypatch.setitem(container.providers, "face", verifier)
         files = {"selfie": ("s.png", image(PNG, "a")), "ine_front": ("f.png", image(PNG, "b"))}
         response = api.post(f"/people/{person['id']}/face-match", files=files)
         assert response.status_code == 503, (mode, response.text)

@@ -65,9 +65,9 @@ def test_a_masked_value_sent_back_is_refused_not_stored(client_with):
     assert client_with("read,sensitive").get(f"/bank-data/{record['id']}").json()["result"]["clabe"] == CLABE
 
 
-def test_confirmed_contact_data_cannot_be_moved_to_another_person(api):
+def test_confirmed_contact_data_cannot_be_moved_to_another_person(api, last_code):
     from personas.domain.contact_data import KEEPS_PERSON
-    from tests.api.test_contact_data import last_code, new_contact, new_person, send, verify
+    from tests.api.test_contact_data import new_contact, new_person, send, verify
 
     contact = new_contact(api)
     send(api, "sms", contact)

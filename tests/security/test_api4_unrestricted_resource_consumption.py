@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from personas.domain import people_import, spreadsheets
-from personas.handlers import runtime
 from tests import xlsx_bombs
 from tests.conftest import Client, make_key
 from tests.security.limited_server import LIMITS, closed_by_server, get, limited_server
@@ -38,10 +37,10 @@ def test_the_request_past_the_keys_limit_is_429_with_retry_after(database_url):
         assert 1 <= int(refused.headers["Retry-After"]) <= 60
 
 
-def test_one_keys_limit_does_not_touch_another_key(database_url):
+def test_one_keys_limit_does_not_touch_another_key(database_url, session_factory):
     with rate_limited_app(database_url, "3/minute") as (client, _key):
         assert [client.get("/people").status_code for _ in range(4)] == [200, 200, 200, 429]
-        other = Client(client.http, make_key(runtime.current().session_factory, name="other")[0])
+        other = Client(client.http, make_key(session_factory, name="other")[0])
         assert other.get("/people").status_code == 200
 
 
@@ -142,10 +141,8 @@ def test_a_json_body_over_the_size_cap_is_413(api):
     assert response.json()["success"] is False and response.json()["code"] == 413
 
 
-def test_json_nested_past_the_cap_is_400_not_a_crash(api):
-    from personas.handlers import runtime
-
-    for levels in (runtime.current().settings.max_json_depth + 1, 950, 5000):
+def test_json_nested_past_the_cap_is_400_not_a_crash(api, container):
+    for levels in (container.settings.max_json_depth + 1, 950, 5000):
         raw = json.dumps(person_body() | {"extra_data": "HOLE"})
         text = raw.replace('"HOLE"', nested(levels - 1))  # the body itself is the first level
         response = api.post("/people", content=text, headers=JSON)
@@ -155,10 +152,8 @@ def test_json_nested_past_the_cap_is_400_not_a_crash(api):
         assert listed.status_code == 400, levels
 
 
-def test_free_form_json_up_to_the_cap_is_still_accepted_and_stored(api):
-    from personas.handlers import runtime
-
-    cap = runtime.current().settings.max_json_depth
+def test_free_form_json_up_to_the_cap_is_still_accepted_and_stored(api, container):
+    cap = container.settings.max_json_depth
     text = json.dumps(person_body() | {"extra_data": "HOLE"}).replace('"HOLE"', nested(cap - 1))
     response = api.post("/people", content=text, headers=JSON)
     assert response.status_code == 201, response.text

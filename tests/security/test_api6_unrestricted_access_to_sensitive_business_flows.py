@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from personas.domain.contact_codes import EXHAUSTED, MAX_ATTEMPTS, MAX_SENDS, TOO_MANY_SENDS, WRONG
-from tests.api.test_contact_data import age_codes, last_code, new_contact, new_person, other_code, send, verify
+from tests.api.test_contact_data import age_codes, new_contact, new_person, other_code, send, verify
 from tests.security.served import database_urls, served
 from tests.support import person_body
 
@@ -45,7 +45,7 @@ def test_sends_are_free_again_once_the_oldest_leaves_the_hour(api, session_facto
     assert send(api, "sms", contact).status_code == 200
 
 
-def test_a_resend_gives_no_new_tries_and_the_right_code_after_them_confirms_nothing(api):
+def test_a_resend_gives_no_new_tries_and_the_right_code_after_them_confirms_nothing(api, last_code):
     contact = new_contact(api)
     for wrong in (3, 2):
         send(api, "sms", contact)
@@ -60,7 +60,7 @@ def test_a_resend_gives_no_new_tries_and_the_right_code_after_them_confirms_noth
 
 
 @pytest.mark.parametrize("channel", ["sms", "email"])
-def test_guessing_across_every_resend_the_hour_allows_confirms_nothing(api, channel):
+def test_guessing_across_every_resend_the_hour_allows_confirms_nothing(api, channel, last_code):
     contact = new_contact(api)
     answers = []
     while send(api, channel, contact).status_code == 200:

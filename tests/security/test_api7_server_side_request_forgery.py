@@ -87,18 +87,18 @@ class TestInsideALoopbackOnlyNamespace:
             api.delete(f"/notification-channels/{channel_id}")
 
     @pytest.mark.parametrize("url", INTERNAL_URLS)
-    def test_partner_check_callback_urls_refuse_internal_urls_when_created_and_updated(self, api, url, monkeypatch):
+    def test_partner_check_callback_urls_refuse_internal_urls_when_created_and_updated(
+        self, api, url, container, monkeypatch
+    ):
         import dataclasses
-
-        from personas.handlers.runtime import current
 
         body = {"name": "partner", "class": "external", "active": False, "execution_type": "manual"}
         _refused(api.post("/validations", json=body | {"config": {"url": url}}), "config.url")
         loopback = {"config": {"url": "http://127.0.0.1:9/check"}}
         _refused(api.post("/validations", json=body | loopback), "config.url")  # loopback needs the allowlist
         with monkeypatch.context() as allowed:
-            settings = dataclasses.replace(current().settings, outbound_allowlist=("127.0.0.1",))
-            allowed.setattr(current(), "settings", settings)
+            settings = dataclasses.replace(container.settings, outbound_allowlist=("127.0.0.1",))
+            allowed.setattr(container, "settings", settings)
             made = api.post("/validations", json=body | loopback)
         assert made.status_code == 201, made.text
         _refused(api.put(f"/validations/{made.json()['result']['id']}", json={"config": {"url": url}}), "config.url")

@@ -13,7 +13,6 @@ from sqlalchemy import text
 from personas import config
 from personas.app import create_app
 from personas.config import Settings
-from personas.handlers import runtime
 from personas.persistence.db import BEGIN_OPTION, make_engine
 from tests.conftest import Client, make_key
 from tests.support import person_body
@@ -103,22 +102,18 @@ def test_a_host_that_is_not_allowed_is_a_400_and_appears_in_no_link(api):
 
 @contextlib.contextmanager
 def _public_app(database_url, tmp_path):
-    previous = runtime._current
-    try:
-        settings = Settings(
-            database_url=database_url,
-            secret_key="test-secret",
-            storage_url=str(tmp_path / "files"),
-            local_outbox=str(tmp_path / "outbox"),
-            public_url="https://api.example.com",
-        )
-        app = create_app(settings)
-        state = runtime.current()
-        with app.test_client() as http:
-            yield Client(http, make_key(state.session_factory, name="public-url")[0])
-        state.close()
-    finally:
-        runtime._current = previous
+    settings = Settings(
+        database_url=database_url,
+        secret_key="test-secret",
+        storage_url=str(tmp_path / "files"),
+        local_outbox=str(tmp_path / "outbox"),
+        public_url="https://api.example.com",
+    )
+    app = create_app(settings)
+    state = app.container
+    with app.test_client() as http:
+        yield Client(http, make_key(state.session_factory, name="public-url")[0])
+    state.close()
 
 
 def test_with_a_public_url_every_link_is_built_from_it_whatever_the_host_header(database_url, tmp_path):

@@ -37,10 +37,8 @@ def _phone() -> str:
             return digits
 
 
-def _sent_code(phone_e164: str) -> str:
-    from personas.handlers.runtime import current
-
-    outbox = Path(current().settings.local_outbox) / "sms.jsonl"
+def _sent_code(settings, phone_e164: str) -> str:
+    outbox = Path(settings.local_outbox) / "sms.jsonl"
     sent = [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines()]
     return re.search(r"\b(\d{6})\b", [m for m in sent if m["to"] == phone_e164][-1]["body"]).group(1)
 
@@ -62,7 +60,7 @@ def _logged(caplog) -> list[str]:
     return [text for text in texts if not (text.startswith("httpx ") and "http://testserver/" in text)]
 
 
-def test_a_whole_scenario_logs_no_curp_clabe_card_phone_code_or_key(api, every_logger_at_debug):
+def test_a_whole_scenario_logs_no_curp_clabe_card_phone_code_or_key(api, container, every_logger_at_debug):
     caplog = every_logger_at_debug
     key = api.headers["Authorization"].removeprefix("Bearer ")
     curp, phone = person_body()["national_id"], _phone()
@@ -78,7 +76,7 @@ def test_a_whole_scenario_logs_no_curp_clabe_card_phone_code_or_key(api, every_l
     assert contact.status_code == 201, contact.text
     e164 = contact.json()["result"]["phone"]
     assert api.post("/contact-data/sms/send", json={"person_id": person_id, "phone": phone}).status_code in (200, 201)
-    code = _sent_code(e164)
+    code = _sent_code(container.settings, e164)
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     check = {"person_id": person_id, "phone": phone}
     assert api.post("/contact-data/sms/verify", json=check | {"code": wrong}).status_code == 422

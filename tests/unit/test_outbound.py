@@ -9,8 +9,9 @@ import socket
 import pytest
 
 from personas.domain import url_guard
-from personas.jobs import outbound
-from personas.jobs.outbound import Allowlist, OutboundRefused, check_url, is_public, post_json
+from personas.domain.providers import outbound
+from personas.domain.providers.outbound import OutboundRefused, check_url, post_json
+from personas.domain.url_guard import Allowlist, is_public
 
 
 def resolver_for(*addresses: str):

@@ -83,17 +83,17 @@ def test_empty_records_everywhere_create_none():
 
 
 def test_a_promoted_temporary_person_cannot_be_claimed_again():
-    records = FakeRecords(temporary(person_id="p-1"))
+    uow = SimpleNamespace(temporary_people=FakeRecords(temporary(person_id="p-1")))
     with pytest.raises(ValidationFailed) as refused:
-        claim(records, "t-1")
+        claim(uow, "t-1")
     assert refused.value.errors == {"id": [ALREADY_PROMOTED]}
 
 
 def test_an_unknown_temporary_person_is_not_found_and_a_fresh_one_is_claimed():
-    records = FakeRecords(temporary())
+    uow = SimpleNamespace(temporary_people=FakeRecords(temporary()))
     with pytest.raises(NotFound):
-        claim(records, "nope")
-    assert claim(records, "t-1").id == "t-1"
+        claim(uow, "nope")
+    assert claim(uow, "t-1").id == "t-1"
 
 
 def test_temporary_records_accept_what_post_employment_data_and_post_bank_data_accept():
