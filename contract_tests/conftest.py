@@ -29,16 +29,10 @@ from stdnum.mx import curp as stdnum_curp
 from personas.app import create_app
 from personas.config import Settings
 from personas.domain import api_keys
-from personas.handlers import pending
 from personas.persistence.models import ApiKey, Base
 from personas.persistence.uow import UnitOfWork
 from tests.offline_dns import OfflineResolver
 from tests.support import mariadb_url
-
-if os.environ.get("PERSONAS_TEST_IGNORE_PENDING"):
-    # While an issue is being built its operations are still listed as pending; this lets its
-    # own tests reach them before the list is shortened. Never set by the test command.
-    pending.PENDING_OPERATIONS = frozenset()
 
 SPEC_URL = "/api/v1/openapi.json"
 MAX_EXAMPLES = int(os.environ.get("CONTRACT_MAX_EXAMPLES", "100"))
@@ -107,15 +101,6 @@ def make_config(mode: str) -> SchemathesisConfig:
             "body.curp": {"dictionary": "curps", "probability": 0.5},
         }
     return SchemathesisConfig.from_dict(data)
-
-
-def implemented(schema):
-    """Leave out the operations whose issue is open (they answer 501).
-
-    The pending list is read, never copied: when an operation leaves it, the contract tests pick it up.
-    """
-    ops = pending.PENDING_OPERATIONS
-    return schema.exclude(operation_id=sorted(ops)) if ops else schema
 
 
 def spec_only_app():

@@ -38,7 +38,7 @@ class Result:
 
 def result_of(record) -> Result:
     when = record.execution_date or record.created_at
-    return Result(record.type, record.metadata_, when, record.created_at)
+    return Result(record.type, record.details, when, record.created_at)
 
 
 def _flag(metadata: dict) -> bool | None:

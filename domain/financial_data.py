@@ -36,9 +36,8 @@ def clean(values: dict) -> dict:
 
 
 def _prepare(values: dict, record) -> dict:
-    """Checked values; `metadata`, when sent, replaces the previous object. The record keeps it as
-    `metadata_` (`metadata` is reserved by SQLAlchemy's declarative base)."""
-    return {("metadata_" if k == "metadata" else k): v for k, v in clean(values).items()}
+    """Checked values; `metadata`, when sent, replaces the previous object (the record's `details`)."""
+    return {("details" if k == "metadata" else k): v for k, v in clean(values).items()}
 
 
 KIND = Kind("financial_data", RESOURCE, "Financial data", _prepare)

@@ -61,7 +61,7 @@ def face_match(uow, verifier, storage, person_id: str, selfie, id_front) -> list
     target = {"model": "person", "model_id": person_id, "collection": "selfie", "metadata": None}
     media.add_media(uow, storage, target=target, upload=selfie)
     now = datetime.now(UTC).replace(tzinfo=None)
-    data = {"person_id": person_id, "type": FACE_MATCH_TYPE, "execution_date": now, "metadata_": outcome.metadata()}
+    data = {"person_id": person_id, "type": FACE_MATCH_TYPE, "execution_date": now, "details": outcome.metadata()}
     biometrics.create_biometric(uow, data)
     _auto_validations(uow, person_id, "face_match")
     return biometrics.person_results(uow, person_id)

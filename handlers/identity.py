@@ -11,9 +11,8 @@ from personas.handlers.schemas.biometrics import biometric_out
 
 
 def verifier() -> face.FaceVerifier:
-    """The configured provider (personas.providers) or, by default, the deterministic local one."""
-    found = current().providers.get("face")
-    return found or face.build(getattr(current().settings, "face_url", None))
+    """The configured provider, or the deterministic local one (personas.providers)."""
+    return current().providers["face"]
 
 
 def attach_person_ine(id, body=None, ine_front=None, ine_reverse=None):

@@ -6,13 +6,11 @@ from personas.domain import people
 from personas.domain.providers import esign
 from personas.handlers.envelope import envelope
 from personas.handlers.runtime import current, unit_of_work
-from personas.persistence.models.signatures import SignatureDocument, Signer
 
 
 def platform() -> esign.ESignProvider:
-    """The configured platform (personas.providers) or, by default, the local one in this database."""
-    found = current().providers.get("esign")
-    return found or esign.build(getattr(current().settings, "esign_url", None), SignatureDocument, Signer)
+    """The configured platform, or the local one in this database (personas.providers)."""
+    return current().providers["esign"]
 
 
 def _unavailable(exc: Exception) -> ProblemException:

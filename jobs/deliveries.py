@@ -178,7 +178,7 @@ def deliver_many(ctx, delivery_ids: list[str], lease: str) -> dict[str, str]:
             elif time.monotonic() > budget:
                 unsent.append(delivery_id)
             else:
-                outcome = senders.send(message, ctx.settings, http)
+                outcome = senders.send(message, ctx.settings, http, ctx.providers.get("email"))
                 if not outcome.ok:
                     log.info("delivery %s failed: %s", delivery_id, outcome.error)
                 outcomes[delivery_id] = (outcome, False)

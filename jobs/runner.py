@@ -1,7 +1,7 @@
 """Where background jobs run: in a thread pool of this process when no Redis is configured.
 
-Jobs are named by their dotted path and take ids, never objects, so the same call can later go
-through RQ (the events issue) unchanged. Each job gets a `JobContext` as first argument.
+Jobs are named by their dotted path and take ids, never objects, so the same call goes through RQ
+(jobs.queue) unchanged. Each job gets a `JobContext` as first argument.
 """
 
 import importlib
@@ -9,7 +9,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from personas.persistence.uow import UnitOfWork
 
@@ -29,6 +29,8 @@ class JobContext:
     views: Callable[[str, object], dict] | None = None
     # This process's jobs backend, for jobs that start others.
     jobs: object = None
+    # The outside services by name, as the composition root built them (personas.providers).
+    providers: dict = field(default_factory=dict)
 
     def unit_of_work(self, actor: dict | None = None, readonly: bool = False) -> UnitOfWork:
         return UnitOfWork(self.session_factory, actor=actor, readonly=readonly, views=self.views, jobs=self.jobs)

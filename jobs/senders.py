@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from personas.domain import webhooks
 from personas.domain.providers import outbound
-from personas.domain.providers.messaging import DeliveryFailed, LocalEmailSender, SmtpEmailSender
+from personas.domain.providers.messaging import DeliveryFailed
 
 TIMEOUT = 5.0
 
@@ -76,16 +76,11 @@ def send_slack(message: Message, settings, http=None) -> Outcome:
     return _post(message.config["url"], text, settings, http=http)
 
 
-def email_sender(settings):
-    if settings.smtp_url:
-        return SmtpEmailSender(settings.smtp_url)
-    return LocalEmailSender(settings.local_outbox)
-
-
-def send_email(message: Message, settings, http=None) -> Outcome:
+def send_email(message: Message, settings, http=None, email=None) -> Outcome:
+    """`email` is the process's email provider (SMTP or the local outbox)."""
     args = (message.event, message.resource_name, message.resource_id, message.payload)
     subject = webhooks.subject(message.event, message.resource_name, message.resource_id)
-    sender = email_sender(settings)
+    sender = email
     try:
         for to in message.config["emails"]:
             sender.send(to, subject, webhooks.text_message(*args), webhooks.html_message(*args))
@@ -94,9 +89,12 @@ def send_email(message: Message, settings, http=None) -> Outcome:
     return Outcome(True)
 
 
-SENDERS = {"webhook": send_webhook, "slack": send_slack, "email": send_email}
+SENDERS = {"webhook": send_webhook, "slack": send_slack}
 
 
-def send(message: Message, settings, http: outbound.Session | None = None) -> Outcome:
-    """Send one message; `http` is the batch's outgoing-call session (a fresh one when not given)."""
+def send(message: Message, settings, http: outbound.Session | None = None, email=None) -> Outcome:
+    """Send one message; `http` is the batch's outgoing-call session (a fresh one when not given), `email`
+    the email provider (for email channels)."""
+    if message.channel_type == "email":
+        return send_email(message, settings, http, email)
     return SENDERS[message.channel_type](message, settings, http)

@@ -16,7 +16,6 @@ from personas.domain import validation_checks as checks
 from personas.domain import validations
 from personas.domain.media import StoredFiles
 from personas.domain.providers import outbound
-from personas.domain.providers.identity import build_identity_provider
 
 
 def _multipart(fields: dict, upload: tuple) -> tuple[bytes, str]:
@@ -61,7 +60,7 @@ def run_validation(ctx, result_id: str) -> int | None:
     def http(method, url, headers, body, upload):
         return call(method, url, headers, body, upload, allowlist)
 
-    outcome = checks.execute(work, http, build_identity_provider(ctx.settings))
+    outcome = checks.execute(work, http, ctx.providers["identity"])
     with ctx.unit_of_work() as uow:
         validations.finish_run(uow, result_id, work.retries, outcome)
         uow.commit()

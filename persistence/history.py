@@ -21,9 +21,12 @@ def install(factory: sessionmaker[Session]) -> None:
     event.listen(factory, "before_flush", _before_flush)
 
 
+# Attributes that clients know by another name: `metadata` is reserved by SQLAlchemy's declarative base.
+CLIENT_NAMES = {"details": "metadata"}
+
+
 def _name(key: str) -> str:
-    """The field name clients know: `metadata`, not the attribute `metadata_` (a name SQLAlchemy reserves)."""
-    return key.rstrip("_")
+    return CLIENT_NAMES.get(key, key)
 
 
 def _jsonable(value):

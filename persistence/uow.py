@@ -18,6 +18,7 @@ from personas.persistence.models.employment_data import EmploymentData
 from personas.persistence.models.financial_data import FinancialData
 from personas.persistence.models.notification_channels import NotificationChannel
 from personas.persistence.models.references import PersonReference
+from personas.persistence.models.signatures import SignatureDocument, Signer
 from personas.persistence.repositories.api_keys import ApiKeyRepository
 from personas.persistence.repositories.catalogs import CatalogRepository
 from personas.persistence.repositories.contact_codes import ContactCodeRepository
@@ -55,6 +56,8 @@ REPOSITORIES: dict[str, Callable[[Session], object]] = {
     "temporary_files": TemporaryFileRepository,
     "temporary_people": TemporaryPeopleRepository,
     "validations": ValidationRepository,
+    "signature_documents": lambda session: RecordRepository(session, SignatureDocument),
+    "signers": lambda session: RecordRepository(session, Signer),
 }
 
 
@@ -90,7 +93,6 @@ class UnitOfWork:
         self.catalogs = CatalogRepository(self.session)
         self.api_keys = ApiKeyRepository(self.session)
         self.events = EventRecorder(self.session)
-        self._repositories = {}
         return self
 
     def __exit__(self, *exc) -> None:
@@ -111,14 +113,6 @@ class UnitOfWork:
         if self._views is None:
             raise RuntimeError("this unit of work was built without views")
         return self._views(kind, record)
-
-    def records(self, model):
-        """A generic repository for a person's child-record model."""
-        key = ("records", model)
-        found = self._repositories.get(key)
-        if found is None:
-            found = self._repositories[key] = RecordRepository(self.session, model)
-        return found
 
     def flush(self) -> None:
         self.session.flush()

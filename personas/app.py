@@ -5,7 +5,6 @@ import logging
 
 import orjson
 from connexion import FlaskApp
-from connexion.exceptions import ResolverError
 from connexion.jsonifier import Jsonifier
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
@@ -14,7 +13,7 @@ from connexion.resolver import Resolver
 from personas import fastpath
 from personas.bootstrap import Container, bootstrap
 from personas.config import SPEC_PATH, Settings
-from personas.handlers import errors, pending, runtime
+from personas.handlers import errors, runtime
 from personas.handlers.guard import Guard
 from personas.handlers.http_policy import HttpPolicy
 from personas.handlers.idempotency import Idempotency
@@ -41,13 +40,10 @@ class _OrjsonModule:
         return orjson.loads(data)
 
 
-class PendingAwareResolver(Resolver):
-    """Operations whose issue is still open resolve to nothing, so `resolver_error` answers 501."""
+class RetryingResolver(Resolver):
+    """Each operation is one transaction: after a conflict or a lost connection it is run again, whole."""
 
     def resolve_function_from_operation_id(self, operation_id):
-        if operation_id.rsplit(".", 1)[-1] in pending.PENDING_OPERATIONS:
-            raise ResolverError(f"{operation_id} is not implemented yet")
-        # Each operation is one transaction: after a conflict or a lost connection it is run again, whole.
         return retrying(super().resolve_function_from_operation_id(operation_id))
 
 
@@ -78,7 +74,7 @@ def create_app(settings: Settings | None = None, migrate: bool = True) -> Person
     )
     app.add_api(
         SPEC_PATH.name,
-        resolver=PendingAwareResolver(),
+        resolver=RetryingResolver(),
         resolver_error=501,
         strict_validation=True,
         validator_map=validator_map(settings.max_json_body, settings.max_json_depth),

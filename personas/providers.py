@@ -7,6 +7,7 @@ moves inside the network is refused like any client URL.
 
 from personas.config import Settings
 from personas.domain.providers import esign, face
+from personas.domain.providers.identity import LocalIdentityProvider
 from personas.domain.providers.messaging import HttpSmsSender, LocalEmailSender, LocalSmsSender, SmtpEmailSender
 from personas.domain.providers.resolver import SystemResolver
 from personas.domain.url_guard import Allowlist, UrlPolicy
@@ -24,9 +25,12 @@ def build_providers(settings: Settings) -> dict:
             else LocalSmsSender(settings.local_outbox)
         ),
         "email": SmtpEmailSender(settings.smtp_url) if settings.smtp_url else LocalEmailSender(settings.local_outbox),
+        "face": face.HttpFaceVerifier(settings.face_url, policy=policy)
+        if settings.face_url
+        else face.LocalFaceVerifier(),
+        # The local platform keeps its signers and documents in this database.
+        "esign": esign.HttpESign(settings.esign_url, policy=policy) if settings.esign_url else esign.LocalESign(),
+        # No real identity adapter is configured yet: the local one answers, and says so in its metadata.
+        "identity": LocalIdentityProvider(),
     }
-    if settings.face_url:
-        providers["face"] = face.HttpFaceVerifier(settings.face_url, policy=policy)
-    if settings.esign_url:
-        providers["esign"] = esign.HttpESign(settings.esign_url, policy=policy)
     return providers

@@ -13,4 +13,4 @@ for folder in domain handlers jobs persistence spec; do ln -s "$PWD/$folder" "$s
 # import-linter puts its working directory first on sys.path: run it from the staging tree.
 lint="${LINT_IMPORTS:-$PWD/.venv/bin/lint-imports}"
 config="$PWD/setup.cfg"
-cd "$stage" && PYTHONPATH="$stage" "$lint" --config "$config" --no-cache "$@"
+cd "$stage" && PYTHONPATH="$stage" "$lint" "$config" --no-cache "$@"

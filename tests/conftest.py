@@ -26,14 +26,6 @@ from tests.support import mariadb_url
 # starts, one scenario for the whole run: it is collected only when that script gives it its cluster.
 collect_ignore = [] if os.environ.get("PERSONAS_CLUSTER_DATABASE_URL") else ["cluster"]
 
-if os.environ.get("PERSONAS_TEST_IGNORE_PENDING"):
-    # While an issue is being built its operations are still listed as pending; this lets its
-    # own tests reach them before the list is shortened. Never set by the test command.
-    import personas.handlers.pending  # noqa: F401  (binds the submodule on its package)
-    from personas import handlers
-
-    handlers.pending.PENDING_OPERATIONS = frozenset()
-
 
 @pytest.fixture(scope="session", autouse=True)
 def _one_import_root():

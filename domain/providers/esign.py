@@ -50,7 +50,7 @@ def signer_view(signer) -> dict:
         "is_permanent": signer.is_permanent,
         "external_person_id": signer.external_person_id,
         "expires_in": signer.expires_in,
-        "metadata": signer.metadata_,
+        "metadata": signer.details,
         "fillable_elements": signer.fillable_elements or [],
     }
 
@@ -62,22 +62,20 @@ def document_view(document) -> dict:
 
 
 class LocalESign:
-    def __init__(self, document_model, signer_model):
-        self.documents = document_model
-        self.signers = signer_model
+    """The platform kept in this database (`uow.signature_documents`, `uow.signers`)."""
 
     def register_signer(self, uow, person: dict, document_id: str, password: str, elements: list[str]) -> dict:
-        documents = uow.records(self.documents)
+        documents = uow.signature_documents
         if documents.get(document_id) is None:
             documents.new(id=document_id, name=f"Documento local {document_id[:8]}")
             uow.flush()
-        found = uow.records(self.signers).page(1, 1, document_id=document_id, person_id=person["id"]).items
+        found = uow.signers.page(1, 1, document_id=document_id, person_id=person["id"]).items
         name = " ".join(
             p for p in (person.get("name"), person.get("first_lastname"), person.get("second_lastname")) if p
         )
-        signer = found[0] if found else uow.records(self.signers).new(document_id=document_id, person_id=person["id"])
+        signer = found[0] if found else uow.signers.new(document_id=document_id, person_id=person["id"])
         signer.name, signer.password_hash = name or None, hash_password(password)
-        signer.external_person_id, signer.metadata_ = person.get("external_ref_id"), {"provider": "local"}
+        signer.external_person_id, signer.details = person.get("external_ref_id"), {"provider": "local"}
         uow.flush()
         signer.fillable_elements = [
             {
@@ -95,8 +93,8 @@ class LocalESign:
         return signer_view(signer)
 
     def documents_of(self, uow, person_id: str) -> list[dict]:
-        signers = uow.records(self.signers).page(1, 1000, person_id=person_id).items
-        documents = uow.records(self.documents)
+        signers = uow.signers.page(1, 1000, person_id=person_id).items
+        documents = uow.signature_documents
         return [signer_view(s) | {"document": document_view(documents.get(s.document_id))} for s in signers]
 
 
@@ -146,7 +144,3 @@ class HttpESign:
         if not isinstance(answer, list):
             raise ESignFailed("e-signature platform gave no list")
         return answer
-
-
-def build(url: str | None, document_model, signer_model) -> ESignProvider:
-    return HttpESign(url) if url else LocalESign(document_model, signer_model)

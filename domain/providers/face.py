@@ -89,7 +89,3 @@ class HttpFaceVerifier:
             raise FaceProviderFailed("face provider gave no matchLevel")
         matched = answer.get("success") is True and answer.get("wasProcessed", True) is not False
         return FaceMatch(matched, max(0, min(level, MAX_LEVEL)), "facetec", reference)
-
-
-def build(url: str | None) -> FaceVerifier:
-    return HttpFaceVerifier(url) if url else LocalFaceVerifier()

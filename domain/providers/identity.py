@@ -66,8 +66,3 @@ class LocalIdentityProvider:
         digest = hashlib.sha256(face).hexdigest()
         matches = [owner for owner, image in others if hashlib.sha256(image).hexdigest() == digest]
         return Verdict(not matches, {"duplicated": bool(matches), "matches": matches}, dict(self.metadata))
-
-
-def build_identity_provider(settings) -> IdentityProvider:
-    """The configured identity provider; the local one while no real adapter is configured."""
-    return LocalIdentityProvider()

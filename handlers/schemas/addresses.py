@@ -62,7 +62,7 @@ class AddressIn(Schema):
     device_coordinates = fields.List(fields.Float(), allow_none=True)
     is_current_address = fields.Boolean(allow_none=True)
     verified_at = UtcDateTime(allow_none=True)
-    metadata = fields.Dict(allow_none=True, attribute="metadata_")
+    metadata = fields.Dict(allow_none=True, attribute="details")
 
 
 class AddressOut(Schema):
@@ -86,7 +86,7 @@ class AddressOut(Schema):
     device_coordinates = fields.Raw(allow_none=True)
     is_current_address = fields.Boolean(allow_none=True)
     verified_at = IsoTimestamp(allow_none=True)
-    metadata = fields.Raw(allow_none=True, attribute="metadata_")
+    metadata = fields.Raw(allow_none=True, attribute="details")
     created_at = timestamp()
     updated_at = timestamp()
 

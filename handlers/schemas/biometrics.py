@@ -23,7 +23,7 @@ class BiometricIn(Schema):
     type = TypeName()
     facetec_id = fields.String(allow_none=True)
     execution_date = UtcDateTime(allow_none=True)
-    metadata = fields.Dict(allow_none=True, attribute="metadata_")
+    metadata = fields.Dict(allow_none=True, attribute="details")
 
 
 class BiometricOut(Schema):
@@ -33,7 +33,7 @@ class BiometricOut(Schema):
     typeName = fields.Function(lambda biometric: type_name(biometric.type))  # noqa: N815 - the seed's name
     facetec_id = fields.String(allow_none=True)
     execution_date = IsoTimestamp(allow_none=True)
-    metadata = fields.Raw(allow_none=True, attribute="metadata_")
+    metadata = fields.Raw(allow_none=True, attribute="details")
     created_at = timestamp()
     updated_at = timestamp()
 

@@ -1,4 +1,4 @@
-"""Financial data bodies. `metadata` is kept as the record's `metadata_` (a name SQLAlchemy reserves)."""
+"""Financial data bodies. `metadata` is the record's `details` (SQLAlchemy reserves the name `metadata`)."""
 
 from marshmallow import Schema, fields
 
@@ -20,7 +20,7 @@ class FinancialDataOut(Schema):
     monthly_income = fields.Float(allow_none=True)
     monthly_expenses = fields.Float(allow_none=True)
     dependents = fields.Integer(allow_none=True)
-    metadata = fields.Dict(attribute="metadata_", allow_none=True)
+    metadata = fields.Dict(attribute="details", allow_none=True)
     created_at = timestamp()
     updated_at = timestamp()
 

@@ -40,4 +40,5 @@ class Address(TimestampMixin, Base):
     is_current_address: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     verified_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
     # `metadata` is taken by SQLAlchemy's declarative base; the column keeps the API's name.
-    metadata_: Mapped[dict | None] = mapped_column("metadata", Json, nullable=True)
+    # The API's `metadata`: SQLAlchemy's declarative base reserves that attribute name.
+    details: Mapped[dict | None] = mapped_column("metadata", Json, nullable=True)

@@ -23,4 +23,5 @@ class Biometric(TimestampMixin, Base):
     facetec_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     execution_date: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
     # `metadata` is taken by SQLAlchemy's declarative base; the column keeps the API's name.
-    metadata_: Mapped[dict | None] = mapped_column("metadata", Json, nullable=True)
+    # The API's `metadata`: SQLAlchemy's declarative base reserves that attribute name.
+    details: Mapped[dict | None] = mapped_column("metadata", Json, nullable=True)

@@ -22,4 +22,5 @@ class FinancialData(TimestampMixin, Base):
     monthly_expenses: Mapped[Decimal | None] = mapped_column(Numeric(18, 2), nullable=True)
     dependents: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # The column is `metadata`; the attribute cannot be, since declarative classes reserve that name.
-    metadata_: Mapped[dict | None] = mapped_column("metadata", Json, nullable=True)
+    # The API's `metadata`: SQLAlchemy's declarative base reserves that attribute name.
+    details: Mapped[dict | None] = mapped_column("metadata", Json, nullable=True)

@@ -36,6 +36,7 @@ class Signer(TimestampMixin, Base):
     external_person_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     expires_in: Mapped[int | None] = mapped_column(Integer, nullable=True)
     signed_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
-    metadata_: Mapped[dict | None] = mapped_column("metadata", Json, nullable=True)
+    # The API's `metadata`: SQLAlchemy's declarative base reserves that attribute name.
+    details: Mapped[dict | None] = mapped_column("metadata", Json, nullable=True)
     # [{id, template_element_id, document_element_id, filled_at, created_at, updated_at}], as registered.
     fillable_elements: Mapped[list | None] = mapped_column(Json, nullable=True)

@@ -108,18 +108,6 @@ def test_an_unknown_path_is_404_and_a_wrong_method_405_in_the_envelope(api):
     assert response.status_code == 405 and response.json()["code"] == 405
 
 
-def test_an_operation_listed_as_pending_resolves_to_501(monkeypatch):
-    from connexion.exceptions import ResolverError
-
-    from personas.app import PendingAwareResolver
-    from personas.handlers import pending
-
-    monkeypatch.setattr(pending, "PENDING_OPERATIONS", frozenset({"get_person"}))
-    with pytest.raises(ResolverError):
-        PendingAwareResolver().resolve_function_from_operation_id("personas.handlers.people.get_person")
-    assert PendingAwareResolver().resolve_function_from_operation_id("personas.handlers.people.list_people")
-
-
 def test_bad_query_parameters_are_400(api):
     for query in ("page=0", "per_page=101", "page=abc", "people_group_id=zzz"):
         response = api.get(f"/people?{query}")

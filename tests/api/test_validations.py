@@ -11,8 +11,6 @@ import time
 import pytest
 from sqlalchemy import select
 
-import personas.handlers.pending  # noqa: F401  (binds the submodule on its package)
-from personas import handlers
 from personas.app import create_app
 from personas.config import Settings
 from personas.persistence.models import OutboxEvent
@@ -26,26 +24,17 @@ OPERATIONS |= {"list_validation_results", "get_validation_result", "run_validati
 
 @contextlib.contextmanager
 def app_with_validations(database_url, **settings):
-    """An app whose validation operations are routed even while they are on the pending list (the
-    session's app keeps answering 501 for them until the lead lands them); yields (client, container)."""
-    pending = handlers.pending.PENDING_OPERATIONS
-    try:
-        app = create_app(
-            Settings(database_url=database_url, secret_key="test-secret", allowed_hosts=("testserver",), **settings)
-        )
-        state = app.container
-        key, _ = make_key(state.session_factory, name="validations")
-        # Connexion resolves operations when its middleware is built: at start-up or the first request.
-        handlers.pending.PENDING_OPERATIONS = frozenset(pending - OPERATIONS)
-        with app.test_client() as http:
-            try:
-                assert http.get("/api/v1/health").status_code == 200
-            finally:
-                handlers.pending.PENDING_OPERATIONS = pending
-            yield Client(http, key), state
-        state.close()
-    finally:
-        handlers.pending.PENDING_OPERATIONS = pending
+    """An app of its own, with these settings, whose in-process jobs run the validations; yields
+    (client, container)."""
+    app = create_app(
+        Settings(database_url=database_url, secret_key="test-secret", allowed_hosts=("testserver",), **settings)
+    )
+    state = app.container
+    key, _ = make_key(state.session_factory, name="validations")
+    with app.test_client() as http:
+        assert http.get("/api/v1/health").status_code == 200
+        yield Client(http, key), state
+    state.close()
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from standardwebhooks.webhooks import Webhook
 
 from personas.domain import notification_channels as channels
 from personas.domain import webhooks
+from personas.domain.providers.messaging import SmtpEmailSender
 from personas.jobs import relay
 from personas.jobs.deliveries import deliver, deliver_many
 from personas.jobs.runner import JobContext, resolve
@@ -241,7 +242,7 @@ def test_an_email_channel_sends_a_text_and_html_message_to_every_address(ctx):
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        ctx.settings.smtp_url = f"smtp://127.0.0.1:{port}?from=personas@example.com"
+        ctx.providers["email"] = SmtpEmailSender(f"smtp://127.0.0.1:{port}?from=personas@example.com")
         channel_id, _ = channel(ctx, "email", {"emails": ["ana@example.com", "luis@example.com"]})
         event(ctx)
         assert run_until(ctx, lambda: first(ctx, channel_id, "delivered_at"))
@@ -255,7 +256,7 @@ def test_an_email_channel_sends_a_text_and_html_message_to_every_address(ctx):
 
 
 def test_an_email_to_an_unreachable_server_is_retried(ctx):
-    ctx.settings.smtp_url = f"smtp://127.0.0.1:{free_port()}"
+    ctx.providers["email"] = SmtpEmailSender(f"smtp://127.0.0.1:{free_port()}")
     channel_id, _ = channel(ctx, "email", {"emails": ["ana@example.com"]})
     event(ctx)
     assert run_until(ctx, lambda: (first(ctx, channel_id, "attempts") or 0) >= 1)
