@@ -11,7 +11,7 @@ HTTP POST, outcome recorded). The receiver (tests/integration/receivers.py `serv
 process, asyncio, keep-alive) answers 200 at once and checks nothing. Baseline, in the same round:
 that receiver's own ceiling under wrk POSTing a webhook-sized signed-looking body on
 ctx.connections connections. The tests' ThreadingHTTPServer receiver's ceiling is measured once per
-round too, to show why it is not the one used here. Target (issue 6): at least 200 events/s.
+round too, to show why it is not the one used here. Target: at least 200 events/s.
 """
 
 import contextlib

@@ -2,7 +2,7 @@
 
     python -m bench.import_export [--db sqlite,mariadb] [--rounds N] [--people N] [--import-rows N] [--quick]
 
-Import (issue 6, benchmark 3), per database: `ctx.import_rows` CSV rows (unique valid CURPs) are made
+Import, per database: `ctx.import_rows` CSV rows (unique valid CURPs) are made
 once, then each variant gets a fresh database:
 - `POST /people/import` to `personas serve --workers 1` (one process, so its RSS is the server's),
   the file uploaded by curl; the server's peak RSS is sampled during the request;
