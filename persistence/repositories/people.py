@@ -150,7 +150,7 @@ class PeopleRepository:
         return {item: self._repository(name).model for item, name in RELATED_PROFILE_ITEMS.items()}
 
     def profile_flags(self, person_ids: list[str]) -> dict[str, dict[str, bool]]:
-        """Which child records each person has, for `information_percentage`: one query per table."""
+        """Which child records each person has, for `information_percentage`."""
         flags = {pid: dict.fromkeys(RELATED_PROFILE_ITEMS, False) for pid in person_ids}
         if not person_ids:
             return flags
