@@ -15,7 +15,6 @@ Run: `pytest contract_tests -q -p no:cacheprovider` (add `-n 2` for two workers)
 
 import hypothesis
 import schemathesis
-import yaml
 
 from contract_tests import checks
 from contract_tests.conftest import (
@@ -26,7 +25,7 @@ from contract_tests.conftest import (
     make_config,
     spec_only_app,
 )
-from personas.config import SPEC_PATH
+from personas import spec as contract
 
 _SPEC_APP = spec_only_app()
 positive = schemathesis.openapi.from_asgi(SPEC_URL, _SPEC_APP, config=make_config("positive"))
@@ -89,7 +88,7 @@ def test_stateful(contract_app):
 
 
 def test_every_operation_is_tested():
-    spec = yaml.safe_load(SPEC_PATH.read_text())
+    spec = contract.document()
     expected = {
         op["operationId"]
         for item in spec["paths"].values()

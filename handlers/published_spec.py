@@ -51,7 +51,7 @@ class PublishedSpec(SpecMiddleware):
     def _build(self, specification, prefix: str, name: str) -> _Document:
         media_type, dump = FORMATS[name]
         # What Connexion's own endpoint answers: the spec with its server set to where it is mounted.
-        return _Document(media_type, dump(specification.with_base_path(prefix).spec))
+        return _Document(media_type, dump(specification.with_base_path(prefix).raw))
 
     async def _document(self, scope, base: str, name: str, specification) -> _Document:
         prefix = scope.get("root_path", "").rstrip("/") + base

@@ -10,9 +10,9 @@ from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 
-from personas import fastpath
+from personas import fastpath, spec
 from personas.bootstrap import Container, bootstrap
-from personas.config import SPEC_PATH, Settings
+from personas.config import Settings
 from personas.handlers import errors, runtime
 from personas.handlers.guard import Guard
 from personas.handlers.http_policy import HttpPolicy
@@ -68,12 +68,11 @@ def create_app(settings: Settings | None = None, migrate: bool = True) -> Person
     app = PersonasApp(
         __name__,
         container,
-        specification_dir=str(SPEC_PATH.parent),
         server_args={"static_folder": None},
         **fastpath.app_options(settings),
     )
     app.add_api(
-        SPEC_PATH.name,
+        spec.document(),
         resolver=RetryingResolver(),
         resolver_error=501,
         strict_validation=True,

@@ -9,11 +9,9 @@ import contextlib
 import os
 import secrets
 from dataclasses import dataclass, field
-from importlib.resources import files
 from pathlib import Path
 
 # The spec ships inside the package (`personas.spec`), so an installed wheel finds it as a checkout does.
-SPEC_PATH = Path(str(files("personas.spec").joinpath("openapi.yaml")))
 DEFAULT_RATE_LIMIT = "6000/minute"
 
 

@@ -6,14 +6,12 @@ schema, so `POST /people` and a promotion accept the same people.
 """
 
 from functools import cache
-from importlib.resources import files
-from pathlib import Path
 
-import yaml
 from connexion.json_schema import Draft4RequestValidator, resolve_refs
 from marshmallow import Schema, fields
 from marshmallow import ValidationError as SchemaError
 
+from personas import spec
 from personas.domain.bank_data import mask_card, masked_view
 from personas.domain.errors import Rule, ValidationFailed
 from personas.domain.temporary_people import Promotion
@@ -24,7 +22,6 @@ from personas.handlers.schemas.employment_data import employment_in
 from personas.handlers.schemas.people import load_person
 from personas.handlers.validation import FORMATS, _field
 
-SPEC = Path(str(files("personas.spec").joinpath("openapi.yaml")))
 # The request's own `person_data` passed the spec; a value that fails now came from the temporary person.
 MISSING = Rule(
     "temporary_person_missing",
@@ -90,7 +87,7 @@ temporary_out = TemporaryPersonOut()
 
 @cache
 def _person_validator() -> Draft4RequestValidator:
-    schemas = yaml.safe_load(SPEC.read_text(encoding="utf-8"))["components"]["schemas"]
+    schemas = spec.document()["components"]["schemas"]
     resolved = resolve_refs({"components": {"schemas": schemas}})["components"]["schemas"]
     return Draft4RequestValidator(resolved["PersonCreate"], format_checker=FORMATS)
 

@@ -46,6 +46,8 @@ def test_the_wheel_has_one_import_root_and_carries_spec_and_migrations(wheel):
     roots = {name.split("/", 1)[0] for name in names if not name.split("/", 1)[0].endswith(".dist-info")}
     assert roots == {"personas"}
     assert "personas/spec/openapi.yaml" in names
+    assert "personas/spec/paths/people.yaml" in names
+    assert "personas/spec/components/common.yaml" in names
     assert "personas/persistence/migrations/env.py" in names
     assert "personas/persistence/migrations/script.py.mako" in names
     assert "personas/persistence/migrations/versions/0001_initial.py" in names

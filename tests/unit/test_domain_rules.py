@@ -5,14 +5,13 @@ import pickle
 import pkgutil
 from pathlib import Path
 
-import yaml
-
 import personas.domain
 import personas.handlers
 from personas.domain.errors import Rule
+from personas.spec import document
 
 ROOT = Path(__file__).resolve().parents[2]
-SPEC = yaml.safe_load((ROOT / "spec" / "openapi.yaml").read_text())
+SPEC = document()
 SCHEMAS = SPEC["components"]["schemas"]
 DECLARED = SCHEMAS["DomainRule"]["enum"]
 

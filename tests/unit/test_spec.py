@@ -4,11 +4,12 @@ import importlib
 import re
 from pathlib import Path
 
-import yaml
 from openapi_spec_validator import validate
 
+from personas.spec import document
+
 ROOT = Path(__file__).resolve().parents[2]
-SPEC = yaml.safe_load((ROOT / "spec" / "openapi.yaml").read_text())
+SPEC = document()
 METHODS = {"get", "post", "put", "delete", "patch"}
 
 

@@ -1,14 +1,13 @@
 """How a promotion request is put together from the body and the temporary person, and who may be promoted."""
 
 from datetime import date
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-import yaml
 
 from personas.domain.errors import NotFound, ValidationFailed
 from personas.domain.temporary_people import ALREADY_PROMOTED, claim, promotion_request
+from personas.spec import document
 
 
 def temporary(**fields):
@@ -98,7 +97,7 @@ def test_an_unknown_temporary_person_is_not_found_and_a_fresh_one_is_claimed():
 
 def test_temporary_records_accept_what_post_employment_data_and_post_bank_data_accept():
     """The spec repeats their fields for temporary people (without person_id); this keeps the copies equal."""
-    spec = yaml.safe_load((Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml").read_text())
+    spec = document()
     schemas = spec["components"]["schemas"]
 
     def fields(name, drop=()):
