@@ -4,6 +4,7 @@ import importlib
 import re
 from pathlib import Path
 
+import yaml
 from openapi_spec_validator import validate
 
 from personas.spec import document
@@ -118,3 +119,46 @@ def test_every_error_example_carries_the_status_it_answers_with():
                         assert str(example["code"]) == status, (method, path, status)
                         checked += 1
     assert checked > 100
+
+
+def _refs(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref":
+                yield value
+            else:
+                yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def test_the_bundled_spec_refers_only_to_its_own_components_and_every_reference_resolves():
+    refs = set(_refs(SPEC))
+    assert refs, "a bundle without $refs would be the fully dereferenced document again"
+    for ref in refs:
+        assert ref.startswith("#/components/"), ref
+        assert _resolved({"$ref": ref}) is not None
+
+
+def test_every_component_authored_in_a_resource_file_is_in_the_root_index():
+    # The bundle takes components from the root's index: one missing there would be published nowhere.
+    folder = ROOT / "spec" / "components"
+    authored = {
+        (section, name)
+        for path in folder.glob("*.yaml")
+        for section, entries in (yaml.safe_load(path.read_text()) or {}).items()
+        for name in entries
+    }
+    published = {(section, name) for section, entries in SPEC["components"].items() for name in entries}
+    assert authored - published == set()
+
+
+def test_the_bundle_is_the_document_the_root_file_describes():
+    # openapi-spec-validator follows the files' relative refs; the bundle must say the same.
+    from jsonschema_path import SchemaPath
+
+    root = SchemaPath.from_file_path(str(ROOT / "spec" / "openapi.yaml"))
+    for path, item in SPEC["paths"].items():
+        with (root / "paths" / path).resolve() as resolved:
+            assert set(resolved.contents) == set(item), path
