@@ -7,7 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from personas.domain.errors import Text
 from personas.domain.records import data_updated, get_record, living_person, require_person
+from personas.domain.timestamps import iso
+
+NOT_FOUND = Text("No se encontró el resultado biométrico", "Biometric result not found")
 
 RESOURCE = "biometric"
 # Position is the stored integer, as in the seed (0 LIVENESS ... 4 FACE_MATCH_ID): append only.
@@ -89,6 +93,18 @@ def summary(results: Iterable[Result]) -> dict | None:
     }
 
 
+def execution(result: Result) -> dict:
+    """One result read as the summary reads it: what a face match answers for each result it made."""
+    metadata = result.metadata if isinstance(result.metadata, dict) else {}
+    match = result.type in MATCH_TYPES
+    return {
+        "liveness": _flag(metadata) if result.type == LIVENESS else None,
+        "match_id": _flag(metadata) if match else None,
+        "executed_at": iso(result.executed_at),
+        "match_level": _level(metadata) if match else None,
+    }
+
+
 def refresh_summary(uow, person_id: str) -> None:
     """Recompute the person's `biometrics` summary from its results as they are now."""
     person = uow.people.get_any(person_id)
@@ -107,7 +123,7 @@ def person_results(uow, person_id: str) -> list:
 
 
 def get_biometric(uow, biometric_id: str):
-    return get_record(uow.biometrics, biometric_id, "Biometric result")
+    return get_record(uow.biometrics, biometric_id, NOT_FOUND)
 
 
 def create_biometric(uow, data: dict):

@@ -2,7 +2,7 @@
 
 from connexion.exceptions import ProblemException
 
-from personas.domain import ine, people
+from personas.domain import biometrics, ine, people
 from personas.domain.providers import face
 from personas.handlers.envelope import envelope
 from personas.handlers.files import receive, storage
@@ -35,6 +35,10 @@ def face_match_person(id, body=None, selfie=None, ine_front=None):
             results = ine.face_match(uow, verifier(), storage(), id, selfie_upload, front_upload)
         except face.FaceProviderFailed as exc:
             raise ProblemException(status=503, title="Service Unavailable", detail=str(exc)) from exc
-        result = people.view(uow, people.get_person(uow, id)) | {"biometrics": biometric_out.dump(results, many=True)}
+        # `biometrics` as the seed shows it, one reading per result; the records themselves beside it.
+        result = people.view(uow, people.get_person(uow, id)) | {
+            "biometrics": [biometrics.execution(biometrics.result_of(r)) for r in results],
+            "biometric_results": biometric_out.dump(results, many=True),
+        }
         uow.commit()
     return envelope(result)

@@ -63,7 +63,9 @@ def test_the_same_face_image_matches_and_is_stored_as_a_biometric_result(api, pe
     assert response.status_code == 200, response.text
     result = response.json()["result"]
     assert result["id"] == person["id"]
-    [biometric] = result["biometrics"]
+    [biometric] = result["biometric_results"]
+    [reading] = result["biometrics"]
+    assert reading == {"liveness": None, "match_id": True, "executed_at": biometric["created_at"], "match_level": 10}
     assert biometric["typeName"] == "FACE_MATCH_ID"
     assert biometric["metadata"] | {"reference": None} == {
         "success": True,
@@ -79,8 +81,9 @@ def test_the_same_face_image_matches_and_is_stored_as_a_biometric_result(api, pe
 def test_different_images_do_not_match_and_results_accumulate(api, person):
     face_match(api, person["id"], image(PNG, "a"), image(PNG, "a"))
     response = face_match(api, person["id"], image(PNG, "a"), image(JPEG, "b"))
-    biometrics = response.json()["result"]["biometrics"]
+    biometrics = response.json()["result"]["biometric_results"]
     assert [b["metadata"]["success"] for b in biometrics] == [False, True]  # newest first
+    assert [b["match_id"] for b in response.json()["result"]["biometrics"]] == [False, True]
     assert api.get(f"/people/{person['id']}").json()["result"]["biometrics"]["match_id"] is False
 
 
