@@ -20,9 +20,14 @@ from personas.domain.dynamic_rules import (
     say,
 )
 from personas.domain.errors import Rule as DomainRule  # `Rule` here is a descriptor's rule
+from personas.domain.errors import Text
 
 KEY = re.compile(r"[a-z][a-z0-9_]{0,63}")
-DUPLICATE_KEY = DomainRule("duplicate_field_key", "Clave repetida en el descriptor / Duplicate key in descriptor: {}")
+BAD_KEY = Text("Clave inválida: minúsculas, dígitos y _", "Invalid key: lowercase letters, digits and _")
+UNKNOWN_TYPE = Text("Tipo desconocido: {}", "Unknown type: {}")
+DUPLICATE_KEY = DomainRule(
+    "duplicate_field_key", "Clave repetida en el descriptor: {}", "Duplicate key in descriptor: {}"
+)
 
 
 @dataclass(frozen=True)
@@ -30,7 +35,7 @@ class Field:
     key: str
     type: str
     rules: tuple[Rule, ...]
-    catalog_id: int | None = None
+    catalog_id: str | None = None
 
     def has(self, name: str) -> bool:
         return any(rule.name == name for rule in self.rules)
@@ -45,12 +50,12 @@ def check_descriptor(descriptor: list[dict]) -> tuple[list[dict], dict[str, list
     for n, item in enumerate(descriptor):
         where, key, field_type = f"descriptor.{n}", item.get("key"), item.get("type")
         if not isinstance(key, str) or not KEY.fullmatch(key):
-            errors[f"{where}.key"] = ["Clave inválida / Invalid key: lowercase letters, digits and _"]
+            errors[f"{where}.key"] = [BAD_KEY]
         elif key in keys:
             errors[f"{where}.key"] = [DUPLICATE_KEY.format(key)]
         keys.add(key)
         if field_type not in FIELD_TYPES:
-            errors[f"{where}.type"] = [f"Tipo desconocido / Unknown type: {str(field_type)[:30]}"]
+            errors[f"{where}.type"] = [UNKNOWN_TYPE.format(str(field_type)[:30])]
             continue
         rules = list(item.get("rules") or [])
         for m, message in check_rules(rules, field_type)[1].items():

@@ -12,17 +12,18 @@ from datetime import UTC, datetime
 from personas.domain.custom_catalogs import value_key
 from personas.domain.dynamic_fields import check_descriptor, check_values, fields_of
 from personas.domain.dynamic_rules import say
-from personas.domain.errors import NotFound, Rule, ValidationFailed
+from personas.domain.errors import NotFound, Rule, Text, ValidationFailed
 from personas.domain.records import living_person, require_person
 
-EMPTY_KEY = Rule("empty_property_key", "El nombre no produce una clave / The name gives an empty key")
+EMPTY_KEY = Rule("empty_property_key", "El nombre no produce una clave", "The name gives an empty key")
 KEY_TAKEN = Rule(
     "duplicate_property_key",
-    "Ya existe una propiedad con esa clave / A dynamic property with this key already exists: {}",
+    "Ya existe una propiedad con esa clave: {}",
+    "A dynamic property with this key already exists: {}",
 )
-UNKNOWN_CATALOG = Rule("unknown_reference", "No existe / Unknown custom catalog: {}")
+UNKNOWN_CATALOG = Rule("unknown_reference", "No existe el catálogo: {}", "Unknown custom catalog: {}")
 OTHER_PROPERTY = Rule(
-    "property_mismatch", "No coincide con la propiedad de la ruta / Does not match the property in the path"
+    "property_mismatch", "No coincide con la propiedad de la ruta", "Does not match the property in the path"
 )
 
 
@@ -42,6 +43,11 @@ def _key(uow, name: str, errors: dict, except_id: str | None = None) -> str:
 
 
 def _descriptor(uow, descriptor: list[dict], errors: dict) -> list[dict]:
+    # Catalog ids are kept in lower case, as the catalogs' own ids are written (the spec accepts either case).
+    descriptor = [
+        item | {"catalog_id": item["catalog_id"].lower()} if isinstance(item.get("catalog_id"), str) else item
+        for item in descriptor
+    ]
     stored, problems = check_descriptor(descriptor)
     wanted = {item.get("catalog_id") for item in descriptor} - {None}
     known = uow.dynamic_properties.existing_catalogs(wanted) if wanted else set()
@@ -55,7 +61,7 @@ def _descriptor(uow, descriptor: list[dict], errors: dict) -> list[dict]:
 def get_property(uow, property_id: str):
     prop = uow.dynamic_properties.get_property(property_id)
     if prop is None:
-        raise NotFound("Dynamic property not found")
+        raise NotFound(Text("No se encontró la propiedad dinámica", "Dynamic property not found"))
     return prop
 
 
@@ -140,7 +146,7 @@ def save_values(uow, property_id: str, data: dict, now: datetime | None = None):
 def get_value(uow, value_id: str):
     record = uow.dynamic_properties.get_value(value_id)
     if record is None:
-        raise NotFound("Dynamic value not found")
+        raise NotFound(Text("No se encontró el valor dinámico", "Dynamic value not found"))
     return record
 
 

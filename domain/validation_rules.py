@@ -8,10 +8,11 @@
 - `document`: as `external`, plus `collection` (the files sent) and `file_field_name` (the multipart field).
 """
 
+import uuid
 from urllib.parse import urlsplit
 
 from personas.domain import success_if
-from personas.domain.errors import Rule, ValidationFailed
+from personas.domain.errors import Rule, Text, ValidationFailed
 
 CLASSES = ("curp", "rfc", "blacklist", "document", "external", "ine", "anti_spoofing", "face_duplicity")
 HTTP_CLASSES = ("external", "document")
@@ -28,24 +29,39 @@ _KEYS = {
 
 # Rules of each class's config: the spec's one ValidationConfig lists every class's fields at once (it does
 # state `method` and `target`, whose messages carry no code).
-UNKNOWN_KEY = Rule("validation_config", "Campo no admitido para esta clase / Not a field of this class's config")
-REQUIRED = Rule("validation_config", "Campo obligatorio / Required field")
-WRONG_TYPE = Rule("validation_config", "Debe ser igual a la clase ({}) / Must equal the class ({})")
-BAD_URL = Rule("validation_config", "Debe ser una URL http o https absoluta / Must be an absolute http or https URL")
-BAD_METHOD = "Método no admitido / Method must be one of " + ", ".join(METHODS)
-BAD_HEADERS = Rule("validation_config", "Debe ser un objeto de textos / Must be an object of strings")
+UNKNOWN_KEY = Rule("validation_config", "Campo no admitido para esta clase", "Not a field of this class's config")
+REQUIRED = Rule("validation_config", "Campo obligatorio", "Required field")
+WRONG_TYPE = Rule("validation_config", "Debe ser igual a la clase ({})", "Must equal the class ({})")
+BAD_URL = Rule("validation_config", "Debe ser una URL http o https absoluta", "Must be an absolute http or https URL")
+BAD_METHOD = Text("Método no admitido; debe ser uno de: {}", "Method must be one of: {}").format(", ".join(METHODS))
+BAD_HEADERS = Rule("validation_config", "Debe ser un objeto de textos", "Must be an object of strings")
 BAD_BODY = Rule(
     "validation_config",
-    "Debe ser un objeto, o una lista de nombres de campo / Must be an object, or a list of field names",
+    "Debe ser un objeto, o una lista de nombres de campo",
+    "Must be an object, or a list of field names",
 )
-BAD_TEXT = Rule("validation_config", "Debe ser un texto no vacío / Must be a non-empty string")
-BAD_CATALOG = Rule("validation_config", "Debe ser el id de un catálogo personalizado / Must be a custom catalog id")
-BAD_TARGET = "Debe ser person o address / Must be person or address"
-BAD_EXPRESSION = Rule("success_if_expression", "Expresión inválida / Invalid expression: {}")
+BAD_TEXT = Rule("validation_config", "Debe ser un texto no vacío", "Must be a non-empty string")
+BAD_CATALOG = Rule("validation_config", "Debe ser el id de un catálogo personalizado", "Must be a custom catalog id")
+BAD_TARGET = Text("Debe ser person o address", "Must be person or address")
+NOT_AN_OBJECT = Text("Debe ser un objeto", "Must be an object")
+BAD_EXPRESSION = Rule("success_if_expression", "Expresión inválida: {}", "Invalid expression: {}")
 
 
 def _text(value) -> bool:
     return isinstance(value, str) and value.strip() != ""
+
+
+def _catalog_id(value) -> str | None:
+    """A custom catalog id (a UUID in its hyphenated form, either case) in lower case, as the catalogs' ids are
+    written; None if it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        canonical = str(uuid.UUID(value))
+    except ValueError:
+        return None
+    # uuid.UUID also reads braces, a urn: prefix and no hyphens; the spec's Uuid is the hyphenated form only.
+    return canonical if canonical == value.lower() else None
 
 
 def _check_http(config: dict, errors: dict) -> dict:
@@ -88,20 +104,20 @@ def _check_document(config: dict, errors: dict) -> dict:
 def check_config(klass: str, config) -> dict:
     """The config normalised (defaults filled, `type` set to the class); 422 naming each wrong field."""
     if not isinstance(config, dict):
-        raise ValidationFailed({"config": ["Debe ser un objeto / Must be an object"]})
+        raise ValidationFailed({"config": [NOT_AN_OBJECT]})
     errors: dict[str, list[str]] = {}
     for key in sorted(set(config) - _KEYS[klass]):
         errors[f"config.{key}"] = [UNKNOWN_KEY]
     if config.get("type", klass) != klass:
-        errors["config.type"] = [WRONG_TYPE.format(klass, klass)]
+        errors["config.type"] = [WRONG_TYPE.format(klass)]
     checked: dict = {"type": klass}
     if klass == "blacklist":
         catalog = config.get("catalog_id")
         if catalog is None:
             errors["config.catalog_id"] = [REQUIRED]
-        elif not isinstance(catalog, int) or isinstance(catalog, bool) or catalog < 1:
+        elif _catalog_id(catalog) is None:
             errors["config.catalog_id"] = [BAD_CATALOG]
-        checked["catalog_id"] = catalog
+        checked["catalog_id"] = _catalog_id(catalog) or catalog
     if klass in HTTP_CLASSES:
         checked |= _check_http(config, errors)
     if klass == "document":

@@ -11,7 +11,7 @@ from personas.handlers.schemas.custom_catalogs import value_in, value_out
 
 MAX_CSV_BYTES = 2 * 1024 * 1024
 ONE_FILE = Rule(
-    "file_source", "Envíe el CSV en csv_file o en file, uno solo / Send the CSV in csv_file or in file, exactly one"
+    "file_source", "Envíe el CSV en csv_file o en file, uno solo", "Send the CSV in csv_file or in file, exactly one"
 )
 
 
@@ -64,6 +64,6 @@ def bulk_create_custom_catalog_values(body, csv_file=None, file=None):
     if size > MAX_CSV_BYTES:
         raise PayloadTooLarge(f"CSV files are limited to {MAX_CSV_BYTES} bytes")
     with unit_of_work() as uow:
-        catalogs.bulk_create(uow, int(body["custom_catalog_id"]), stream)
+        catalogs.bulk_create(uow, body["custom_catalog_id"], stream)
         uow.commit()
     return envelope("Ok"), 201

@@ -11,7 +11,7 @@ class CustomCatalogIn(Schema):
 
 
 class CustomCatalogOut(Schema):
-    id = fields.Integer()
+    id = fields.String()
     name = fields.String()
     description = fields.String(allow_none=True)
     created_at = timestamp()
@@ -19,7 +19,7 @@ class CustomCatalogOut(Schema):
 
 
 class CustomCatalogValueIn(Schema):
-    custom_catalog_id = fields.Integer(strict=True)
+    custom_catalog_id = fields.String()
     label = fields.String()
     type = fields.String()
     # Any of six shapes, judged against `type` by domain.custom_catalogs.check_value.
@@ -28,8 +28,8 @@ class CustomCatalogValueIn(Schema):
 
 
 class CustomCatalogValueOut(Schema):
-    id = fields.Integer()
-    custom_catalog_id = fields.Integer()
+    id = fields.String()
+    custom_catalog_id = fields.String()
     label = fields.String()
     type = fields.String()
     value = fields.Raw()

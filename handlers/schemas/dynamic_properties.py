@@ -11,7 +11,7 @@ class DescriptorFieldIn(Schema):
     type = fields.String()
     filter_group = fields.String(allow_none=True)
     rules = fields.List(fields.String())
-    catalog_id = fields.Integer(allow_none=True, strict=True)
+    catalog_id = fields.String(allow_none=True)
 
 
 class DynamicPropertyIn(Schema):

@@ -31,10 +31,10 @@ class DynamicPropertyRepository:
             stmt = stmt.where(DynamicProperty.id != except_id)
         return self.session.scalars(stmt.limit(1)).first() is not None
 
-    def existing_catalogs(self, catalog_ids: set[int]) -> set[int]:
+    def existing_catalogs(self, catalog_ids: set[str]) -> set[str]:
         return set(self.session.scalars(select(CustomCatalog.id).where(CustomCatalog.id.in_(catalog_ids))))
 
-    def catalog_hashes(self, catalog_id: int, hashes: set[str]) -> set[str]:
+    def catalog_hashes(self, catalog_id: str, hashes: set[str]) -> set[str]:
         """Which of these value digests are values of the catalog."""
         stmt = select(CustomCatalogValue.value_hash).where(
             CustomCatalogValue.custom_catalog_id == catalog_id, CustomCatalogValue.value_hash.in_(hashes)

@@ -82,10 +82,10 @@ class ValidationRepository:
     def address(self, address_id: str) -> Address | None:
         return self.session.get(Address, address_id)
 
-    def catalog_exists(self, catalog_id: int) -> bool:
+    def catalog_exists(self, catalog_id: str) -> bool:
         return self.session.get(CustomCatalog, catalog_id) is not None
 
-    def catalog_entries(self, catalog_id: int) -> list[tuple[str, object]]:
+    def catalog_entries(self, catalog_id: str) -> list[tuple[str, object]]:
         """(label, value) of every value of a custom catalog (the operator's blacklist)."""
         stmt = select(CustomCatalogValue.label, CustomCatalogValue.value).where(
             CustomCatalogValue.custom_catalog_id == catalog_id

@@ -47,7 +47,7 @@ def test_every_documented_rule_is_accepted_on_a_string_field(text):
 
 
 def test_an_unknown_rule_is_refused_naming_it():
-    assert refusal("alpha_num") == "Regla desconocida / Unknown rule: alpha_num"
+    assert refusal("alpha_num") == "Regla desconocida: alpha_num / Unknown rule: alpha_num"
 
 
 def test_rule_names_are_case_sensitive_as_in_the_familiar_form():
@@ -132,12 +132,12 @@ def test_before_and_after_refuse_anything_else(text):
 
 
 def test_a_repeated_rule_is_refused_at_its_second_place():
-    assert check_rules(["min:1", "max:5", "min:2"], "string")[1] == {2: "Regla repetida / Duplicate rule: min"}
+    assert check_rules(["min:1", "max:5", "min:2"], "string")[1] == {2: "Regla repetida: min / Duplicate rule: min"}
 
 
 def test_contradictory_bounds_and_dates_are_refused():
     assert check_rules(["max:5", "min:10"], "string")[1] == {
-        1: "Reglas contradictorias / Contradictory rules: min:10 > max:5"
+        1: "Reglas contradictorias: min:10 > max:5 / Contradictory rules: min:10 > max:5"
     }
     errors = check_rules(["after:2030-01-01", "before:2020-01-01"], "datetime")[1]
     assert list(errors) == [1] and "Contradictory rules" in errors[1]
@@ -166,18 +166,20 @@ def test_descriptor_errors_are_keyed_by_position_field_and_rule():
     ]
     _, errors = check_descriptor(descriptor)
     assert errors == {
-        "descriptor.0.rules.1": ["Regla desconocida / Unknown rule: nope"],
-        "descriptor.1.key": ["Clave repetida en el descriptor / Duplicate key in descriptor: a"],
-        "descriptor.1.rules.0": ["La regla no aplica al tipo boolean / Rule does not apply to type boolean: min"],
-        "descriptor.2.key": ["Clave inválida / Invalid key: lowercase letters, digits and _"],
-        "descriptor.2.type": ["Tipo desconocido / Unknown type: colour"],
+        "descriptor.0.rules.1": ["Regla desconocida: nope / Unknown rule: nope"],
+        "descriptor.1.key": ["Clave repetida en el descriptor: a / Duplicate key in descriptor: a"],
+        "descriptor.1.rules.0": ["La regla no aplica al tipo boolean: min / Rule does not apply to type boolean: min"],
+        "descriptor.2.key": ["Clave inválida: minúsculas, dígitos y _ / Invalid key: lowercase letters, digits and _"],
+        "descriptor.2.type": ["Tipo desconocido: colour / Unknown type: colour"],
     }
 
 
 def test_a_stored_descriptor_gives_fields_ready_to_check():
-    stored, _ = check_descriptor([{"title": "t", "type": "integer", "key": "n", "rules": ["min:1"], "catalog_id": 3}])
+    catalog_id = "b94252a1-c4ef-4aa5-a799-de77dc02fd5a"
+    field = {"title": "t", "type": "integer", "key": "n", "rules": ["min:1"], "catalog_id": catalog_id}
+    stored, _ = check_descriptor([field])
     (f,) = fields_of(stored)
-    assert (f.key, f.type, f.catalog_id, [r.text for r in f.rules]) == ("n", "integer", 3, ["min:1"])
+    assert (f.key, f.type, f.catalog_id, [r.text for r in f.rules]) == ("n", "integer", catalog_id, ["min:1"])
 
 
 @pytest.mark.parametrize(
@@ -197,19 +199,23 @@ def test_a_name_without_letters_or_digits_gives_an_empty_key():
 
 def test_an_absent_optional_value_is_fine_and_an_absent_required_one_is_not():
     assert messages(field("string"), None, present=False) == []
-    assert messages(field("string", "required"), None, present=False) == ["required — es obligatorio / is required"]
+    assert messages(field("string", "required"), None, present=False) == [
+        "required — es obligatorio / required — is required"
+    ]
 
 
 def test_null_needs_the_nullable_rule():
-    assert messages(field("string"), None) == ["nullable — no puede ser nulo / must not be null"]
+    assert messages(field("string"), None) == ["nullable — no puede ser nulo / nullable — must not be null"]
     assert messages(field("string", "nullable"), None) == []
-    assert messages(field("string", "nullable", "required"), None) == ["required — es obligatorio / is required"]
+    assert messages(field("string", "nullable", "required"), None) == [
+        "required — es obligatorio / required — is required"
+    ]
 
 
 @pytest.mark.parametrize("value", ["", "   ", []])
 def test_required_refuses_empty_text_and_empty_lists(value):
     f = field("array" if value == [] else "string", "required")
-    assert "required — es obligatorio / is required" in messages(f, value)
+    assert "required — es obligatorio / required — is required" in messages(f, value)
 
 
 @pytest.mark.parametrize(
@@ -246,23 +252,29 @@ def test_numbers_beyond_the_spec_range_are_refused():
 
 def test_min_and_max_count_characters_of_a_string_as_in_the_spec_example():
     f = field("string", "max:50", "min:10")
-    assert messages(f, "corto") == ["min:10 — debe tener al menos 10 caracteres / must have at least 10 characters"]
-    assert messages(f, "x" * 51) == ["max:50 — debe tener como máximo 50 caracteres / must have at most 50 characters"]
+    assert messages(f, "corto") == [
+        "min:10 — debe tener al menos 10 caracteres / min:10 — must have at least 10 characters"
+    ]
+    assert messages(f, "x" * 51) == [
+        "max:50 — debe tener como máximo 50 caracteres / max:50 — must have at most 50 characters"
+    ]
     assert messages(f, "ñandú ñandú") == []
 
 
 def test_min_and_max_count_items_of_an_array_and_compare_numbers_by_value():
     assert messages(field("array", "min:2"), ["a"]) == [
-        "min:2 — debe tener al menos 2 elementos / must have at least 2 items"
+        "min:2 — debe tener al menos 2 elementos / min:2 — must have at least 2 items"
     ]
-    assert messages(field("integer", "max:10"), 11) == ["max:10 — debe ser como máximo 10 / must be at most 10"]
+    assert messages(field("integer", "max:10"), 11) == [
+        "max:10 — debe ser como máximo 10 / max:10 — must be at most 10"
+    ]
     assert messages(field("number", "min:0.5"), 0.5) == []
 
 
 def test_in_compares_text_exactly_and_numbers_by_value():
     assert messages(field("string", "in:soltero,casado"), "casado") == []
     assert messages(field("string", "in:soltero,casado"), "Casado") == [
-        "in:soltero,casado — debe ser uno de: soltero, casado / must be one of: soltero, casado"
+        "in:soltero,casado — debe ser uno de: soltero, casado / in:soltero,casado — must be one of: soltero, casado"
     ]
     assert messages(field("number", "in:1,2.5"), 2.5) == []
     assert messages(field("integer", "in:1,2"), 3.0) != []
@@ -277,14 +289,14 @@ def test_in_on_an_array_checks_every_item():
     f = field("array", "in:a,b,1")
     assert messages(f, ["a", "b", 1]) == []
     assert messages(f, ["a", "c"]) == [
-        "in:a,b,1 — cada elemento debe ser uno de: a, b, 1 / each item must be one of: a, b, 1"
+        "in:a,b,1 — cada elemento debe ser uno de: a, b, 1 / in:a,b,1 — each item must be one of: a, b, 1"
     ]
 
 
 def test_regex_finds_the_pattern_anywhere_unless_anchored():
     assert messages(field("string", "regex:\\d{5}"), "CP 06600") == []
     assert messages(field("string", "regex:^\\d{5}$"), "CP 06600") == [
-        "regex:^\\d{5}$ — no cumple el formato / does not match the pattern"
+        "regex:^\\d{5}$ — no cumple el formato / regex:^\\d{5}$ — does not match the pattern"
     ]
     assert messages(field("array", "regex:^[a-z]+$"), ["abc", "ABC"]) != []
 
@@ -293,7 +305,7 @@ def test_email_uses_a_real_address_check():
     f = field("string", "email")
     assert messages(f, "juan.perez@example.com") == []
     assert messages(f, "juan.perez@") == [
-        "email — debe ser un correo electrónico válido / must be a valid email address"
+        "email — debe ser un correo electrónico válido / email — must be a valid email address"
     ]
     assert messages(field("array", "email"), ["a@example.com", "nope"]) != []
 
@@ -301,7 +313,7 @@ def test_email_uses_a_real_address_check():
 def test_date_accepts_iso_dates_and_date_times_only():
     f = field("string", "date")
     assert messages(f, "2022-07-29") == [] and messages(f, "2022-07-29T19:59:40-06:00") == []
-    assert messages(f, "ayer") == ["date — debe ser una fecha válida / must be a valid date"]
+    assert messages(f, "ayer") == ["date — debe ser una fecha válida / date — must be a valid date"]
 
 
 def test_before_and_after_compare_instants_in_utc():
@@ -309,7 +321,7 @@ def test_before_and_after_compare_instants_in_utc():
     assert messages(before, "2019-12-31T23:00:00Z") == []
     # 23:00 in Mexico City on Dec 31 is already Jan 1 in UTC.
     assert messages(before, "2019-12-31T23:00:00-06:00") == [
-        "before:2020-01-01 — debe ser una fecha anterior a 2020-01-01 / must be a date before 2020-01-01"
+        "before:2020-01-01 — debe ser una fecha anterior a 2020-01-01 / before:2020-01-01 — must be a date before 2020-01-01"
     ]
     assert messages(field("string", "after:2020-01-01"), "2020-01-01") != []
 
@@ -330,7 +342,7 @@ def test_check_values_keys_errors_by_field_and_refuses_unknown_keys():
     fields = [field("string", "required", key="name"), field("integer", key="age")]
     kept, errors = check_values(fields, {"age": 30.0, "colour": "red"}, NOW)
     assert kept == {"age": 30}
-    assert errors == {"colour": [UNKNOWN_FIELD], "name": ["required — es obligatorio / is required"]}
+    assert errors == {"colour": [UNKNOWN_FIELD], "name": ["required — es obligatorio / required — is required"]}
 
 
 def test_check_values_keeps_exactly_what_was_sent_when_all_is_well():

@@ -90,10 +90,23 @@ def test_an_unknown_key_or_a_type_that_is_not_the_class_is_refused():
     }
 
 
+CATALOG = "b94252a1-c4ef-4aa5-a799-de77dc02fd5a"
+
+
 def test_a_blacklist_needs_a_catalog_id():
     assert errors_of("blacklist", {}) == {"config.catalog_id": [validation_rules.REQUIRED]}
-    assert errors_of("blacklist", {"catalog_id": "1"}) == {"config.catalog_id": [validation_rules.BAD_CATALOG]}
-    assert validation_rules.check_config("blacklist", {"catalog_id": 4}) == {"type": "blacklist", "catalog_id": 4}
+
+
+@pytest.mark.parametrize(
+    "catalog_id", [4, "1", True, CATALOG.replace("-", ""), "{" + CATALOG + "}", "urn:uuid:" + CATALOG]
+)
+def test_a_blacklist_catalog_id_is_a_hyphenated_uuid(catalog_id):
+    assert errors_of("blacklist", {"catalog_id": catalog_id}) == {"config.catalog_id": [validation_rules.BAD_CATALOG]}
+
+
+def test_a_blacklist_catalog_id_is_kept_in_lower_case():
+    checked = validation_rules.check_config("blacklist", {"catalog_id": CATALOG.upper()})
+    assert checked == {"type": "blacklist", "catalog_id": CATALOG}
 
 
 def test_an_external_validation_gets_defaults_and_keeps_the_seed_s_empty_lists():
