@@ -8,11 +8,11 @@ kept apart from `config`, generated when not given, and shown only in the answer
 import binascii
 from datetime import datetime
 
-from email_validator import EmailNotValidError, validate_email
-
-from personas.domain import url_guard, webhooks
-from personas.domain.errors import NotFound, Rule, ValidationFailed
+from personas.domain import emails, url_guard, webhooks
+from personas.domain.errors import NotFound, Rule, Text, ValidationFailed
 from personas.domain.records import get_record
+
+NOT_FOUND = Text("No se encontró el canal de notificación", "Notification channel not found")
 
 EVENTS = (
     "person_register",
@@ -23,20 +23,31 @@ EVENTS = (
     "media_added_to_model",
 )
 TYPES = ("email", "slack", "webhook")
-CONFIG_KEYS = {"webhook": {"url", "secret", "headers"}, "slack": {"url"}, "email": {"emails"}}
-REQUIRED_KEYS = {"webhook": {"url"}, "slack": {"url"}, "email": {"emails"}}
+# A Slack channel posts to an incoming webhook (`url`), or mails the addresses Slack gives its channels
+# (`emails`, the seed's sample): one of the two, checked by SLACK_FORMS.
+CONFIG_KEYS = {"webhook": {"url", "secret", "headers"}, "slack": {"url", "emails"}, "email": {"emails"}}
+REQUIRED_KEYS = {"webhook": {"url"}, "slack": set(), "email": {"emails"}}
+SLACK_FORMS = {"url", "emails"}
 SECRET_MESSAGE = Rule(
-    "webhook_secret", "whsec_ y base64 de 16 bytes o más / Must be whsec_ followed by base64 of at least 16 bytes"
+    "webhook_secret", "whsec_ y base64 de 16 bytes o más", "Must be whsec_ followed by base64 of at least 16 bytes"
 )
 HEADERS_MESSAGE = Rule(
     "webhook_headers",
-    "Encabezados no permitidos (transporte, enrutamiento, content-type, webhook-*, control o demasiados) / "
+    "Encabezados no permitidos (transporte, enrutamiento, content-type, webhook-*, control o demasiados): {}",
     "Cannot replace framing, routing, content-type or webhook-* headers, nor send control characters: {}",
 )
-NOT_ALLOWED = Rule("channel_config", "No permitido en un canal {} / Not allowed for a {} channel: {}")
-REQUIRED = Rule("channel_config", "Requerido en un canal {} / Required for a {} channel: {}")
-CONFIG_FOR_TYPE = Rule("channel_config", "Cambiar type exige config / config is required when type changes")
-BAD_EMAIL = Rule("invalid_email", "Email inválido / Not a valid email address: {}")
+NOT_ALLOWED = Rule("channel_config", "No permitido en un canal {}: {}", "Not allowed for a {} channel: {}")
+REQUIRED = Rule("channel_config", "Requerido en un canal {}: {}", "Required for a {} channel: {}")
+CONFIG_FOR_TYPE = Rule("channel_config", "Cambiar type exige config", "config is required when type changes")
+ONE_SLACK_FORM = Rule(
+    "channel_config",
+    "Un canal slack lleva `url` o `emails`, uno de los dos",
+    "A slack channel takes either `url` or `emails`",
+)
+NOT_AN_OBJECT = Text("Debe ser un objeto", "config must be an object")
+NO_EMAILS = Text("Lista de emails vacía", "emails must be a non-empty list")
+BAD_EVENTS = Text("Eventos inválidos; un conjunto no vacío de: {}", "events must be a non-empty set of: {}")
+BAD_EMAIL = Rule("invalid_email", "Email inválido: {}", "Not a valid email address: {}")
 
 
 def _url_errors(url, urls) -> list[str]:
@@ -63,28 +74,30 @@ def _secret_errors(secret) -> list[str]:
 def check_config(channel_type: str, config, urls=None) -> dict:
     """The config cleaned for its type, or ValidationFailed on `config`; `urls` checks where a URL leads."""
     if not isinstance(config, dict):
-        raise ValidationFailed({"config": ["Debe ser un objeto / config must be an object"]})
+        raise ValidationFailed({"config": [NOT_AN_OBJECT]})
     errors = []
     extra = sorted(set(config) - CONFIG_KEYS[channel_type])
     missing = sorted(REQUIRED_KEYS[channel_type] - set(config))
     if extra:
-        errors.append(NOT_ALLOWED.format(channel_type, channel_type, ", ".join(extra)))
+        errors.append(NOT_ALLOWED.format(channel_type, ", ".join(extra)))
     if missing:
-        errors.append(REQUIRED.format(channel_type, channel_type, ", ".join(missing)))
-    if not errors and channel_type in ("webhook", "slack"):
+        errors.append(REQUIRED.format(channel_type, ", ".join(missing)))
+    if not errors and channel_type == "slack" and len(SLACK_FORMS & set(config)) != 1:
+        errors.append(ONE_SLACK_FORM)
+    if not errors and "url" in config:
         errors += _url_errors(config["url"], urls)
     if not errors and "secret" in config:
         errors += _secret_errors(config["secret"])
     if not errors and "headers" in config:
         problems = webhooks.header_problems(config["headers"])
         if problems:
-            errors.append(HEADERS_MESSAGE.format("; ".join(problems)))
-    if not errors and channel_type == "email":
-        emails = config["emails"]
-        if not isinstance(emails, list) or not emails:
-            errors.append("Lista de emails vacía / emails must be a non-empty list")
+            errors.append(HEADERS_MESSAGE.format(Text.joined("; ", problems)))
+    if not errors and "emails" in config:
+        addresses = config["emails"]
+        if not isinstance(addresses, list) or not addresses:
+            errors.append(NO_EMAILS)
         else:
-            config = {"emails": [_email(e, errors) for e in emails]}
+            config = {"emails": [_email(e, errors) for e in addresses]}
     if errors:
         raise ValidationFailed({"config": errors})
     return dict(config)
@@ -92,17 +105,15 @@ def check_config(channel_type: str, config, urls=None) -> dict:
 
 def _email(value, errors: list) -> str:
     try:
-        return validate_email(str(value), check_deliverability=False).normalized
-    except EmailNotValidError:
+        return emails.normalise(str(value))
+    except emails.EmailNotValidError:
         errors.append(BAD_EMAIL.format(value))
         return value
 
 
 def _check_events(events) -> list:
     if not events or any(e not in EVENTS for e in events) or len(set(events)) != len(events):
-        raise ValidationFailed(
-            {"events": [f"Eventos inválidos / events must be a non-empty set of: {', '.join(EVENTS)}"]}
-        )
+        raise ValidationFailed({"events": [BAD_EVENTS.format(", ".join(EVENTS))]})
     return list(events)
 
 
@@ -125,8 +136,14 @@ def create_channel(uow, data: dict, urls=None):
     events = _check_events(data["events"])
     # Checked before the first write, so a refused config leaves nothing behind to roll back.
     config = check_config(data["type"], data["config"], urls)
+    # Events already written, even if not yet relayed, happened before the channel: it gets later ones only.
     channel = uow.notification_channels.new(
-        name=data["name"], type=data["type"], active=data["active"], events=events, config={}
+        name=data["name"],
+        type=data["type"],
+        active=data["active"],
+        events=events,
+        config={},
+        events_after=uow.events.last_sequence(),
     )
     secret = _apply_config(channel, config)
     uow.flush()
@@ -134,7 +151,7 @@ def create_channel(uow, data: dict, urls=None):
 
 
 def get_channel(uow, channel_id: str):
-    return get_record(uow.notification_channels, channel_id, "Notification channel")
+    return get_record(uow.notification_channels, channel_id, NOT_FOUND)
 
 
 def update_channel(uow, channel_id: str, changes: dict, urls=None):
@@ -145,11 +162,14 @@ def update_channel(uow, channel_id: str, changes: dict, urls=None):
         raise ValidationFailed({"config": [CONFIG_FOR_TYPE]})
     if "events" in changes:
         channel.events = _check_events(changes["events"])
+    was_active = channel.active
     for field in ("name", "active"):
         if field in changes:
             setattr(channel, field, changes[field])
     if changes.get("active"):
         channel.deactivated_at = channel.failing_since = None  # an operator turned it back on
+        if not was_active:  # as a new channel: the events of while it was off are not sent
+            channel.events_after = uow.events.last_sequence()
     secret = None
     if "config" in changes:
         config = check_config(new_type, changes["config"], urls)
@@ -193,7 +213,7 @@ def get_delivery(uow, channel_id: str, delivery_id: str):
     get_channel(uow, channel_id)
     delivery = uow.deliveries.get(delivery_id)
     if delivery is None or delivery.channel_id != channel_id:
-        raise NotFound("Delivery not found")
+        raise NotFound(Text("No se encontró el envío", "Delivery not found"))
     return delivery
 
 

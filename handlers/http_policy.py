@@ -11,10 +11,11 @@ import time
 import uuid
 from urllib.parse import urlsplit
 
-import orjson
 from connexion.middleware.abstract import SpecMiddleware
 from flask import request
 
+from personas.domain.errors import Text
+from personas.handlers.errors import asgi_answer
 from personas.handlers.metrics import UNMATCHED, HttpMetrics
 from personas.handlers.runtime import current
 
@@ -22,9 +23,25 @@ access_log = logging.getLogger("personas.access")
 
 REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 NOSNIFF = (b"x-content-type-options", b"nosniff")
+UNKNOWN_HOST = Text("Host desconocido", "Unknown host")
 NO_STORE = (b"cache-control", b"no-store")
 # Published for anyone, carry no personal data: cacheable (the spec brings its own validators).
-PUBLIC_PATHS = re.compile(r"/(openapi\.json|openapi\.yaml|health)$|/docs(/|$)")
+PUBLIC_PATHS = re.compile(r"/(openapi\.json|openapi\.yaml|health|redoc|redoc/redoc\.standalone\.js)$|/docs(/|$)")
+# Content-Security-Policy. An API answer is never a page: it may load nothing and be framed by nothing.
+API_CSP = b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+_PAGE_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; connect-src 'self'; "
+# Swagger UI (connexion's bundle): its own scripts plus the inline one that starts it, inline styles,
+# data: icons and blob: images of downloaded answers; "Try it out" calls this same origin.
+DOCS_CSP = (
+    _PAGE_CSP + "script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:"
+).encode()
+# Redoc (handlers.redoc): the bundle from this origin and no inline script; the styles it injects at run
+# time (inline); its search index runs in a Worker made from a blob: URL (worker-src; child-src for
+# browsers without worker-src); data: icons; the spec fetched from this origin.
+REDOC_CSP = (
+    _PAGE_CSP + "script-src 'self'; worker-src blob:; child-src blob:; style-src 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:"
+).encode()
 
 
 # Connexion's validators log request paths and offending values (form data errors even at ERROR): the
@@ -66,11 +83,14 @@ class HttpPolicy(SpecMiddleware):
         self.metrics = HttpMetrics()
         self.published: tuple[str, ...] = ()  # the spec and docs Connexion publishes beside the operations
         self.docs = "/docs"
+        self.redoc: tuple[str, ...] = ()
         keep_request_data_out_of_logs()
 
     def add_api(self, specification, base_path=None, **_kwargs) -> None:
         base = (base_path if base_path is not None else specification.base_path) or ""
         self.published += (base.rstrip("/") + "/openapi.json", base.rstrip("/") + "/openapi.yaml")
+        self.redoc += (base.rstrip("/") + "/redoc",)
+        self.published += (base.rstrip("/") + "/redoc", base.rstrip("/") + "/redoc/redoc.standalone.js")
         self.docs = base.rstrip("/") + "/docs"
         for path, item in specification.get("paths", {}).items():
             for operation in item.values():
@@ -96,6 +116,16 @@ class HttpPolicy(SpecMiddleware):
             return path
         return self.docs if path == self.docs or path.startswith(self.docs + "/") else UNMATCHED
 
+    def _policy(self, scope) -> bytes:
+        """The Content-Security-Policy of a response: what the page asked for needs, nothing for the rest."""
+        path, root = scope.get("path", ""), scope.get("root_path", "")
+        path = path[len(root) :] if root and path.startswith(root) else path
+        if path in self.redoc:
+            return REDOC_CSP
+        if path == self.docs or path.startswith(self.docs + "/"):
+            return DOCS_CSP
+        return API_CSP
+
     def _trusted_host(self, scope) -> bool:
         for name, value in scope["headers"]:
             if name == b"host":
@@ -118,7 +148,11 @@ class HttpPolicy(SpecMiddleware):
         extensions = scope.setdefault("extensions", {})
         extensions.setdefault("connexion_routing", {})
         context = extensions.setdefault("connexion_context", {})
-        extra = [NOSNIFF, (b"x-request-id", request_id)]
+        extra = [
+            NOSNIFF,
+            (b"x-request-id", request_id),
+            (b"content-security-policy", self._policy(scope)),
+        ]
         if not PUBLIC_PATHS.search(scope.get("path", "")):
             extra.append(NO_STORE)
         status = [500]
@@ -135,8 +169,7 @@ class HttpPolicy(SpecMiddleware):
             if self.public is not None:
                 self._use_public_url(scope)
             elif not self._trusted_host(scope):
-                body = orjson.dumps({"success": False, "code": 400, "error": "Unknown host"})
-                headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+                body, headers = asgi_answer(scope, 400, UNKNOWN_HOST)
                 await send_with_headers({"type": "http.response.start", "status": 400, "headers": headers})
                 return await send({"type": "http.response.body", "body": body})
             return await self.app(scope, receive, send_with_headers)

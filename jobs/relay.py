@@ -2,10 +2,13 @@
 
 One pass (`tick`), run every second by each worker (and by a thread of the API when there is no
 Redis), in two short transactions, each leasing what it takes with one lease token for the pass:
-1. pending outbox events -> one `deliveries` row per active channel subscribed to the event, the
-   event marked dispatched, all in one transaction; rows are taken with FOR UPDATE SKIP LOCKED on
-   MariaDB so several relays share the work (SQLite has one writer; the unique (event, channel)
-   key is the last word either way);
+1. pending outbox events -> one `deliveries` row per active channel subscribed to the event and
+   started before it, the event marked dispatched, all in one transaction. "Before" compares the
+   database's numbering of events (`OutboxEvent.seq`) with the number a channel recorded when created
+   or turned back on (`NotificationChannel.events_after`), not the time of this pass: an event still
+   waiting for a pass when a channel was created is not the new channel's. Rows are taken with FOR
+   UPDATE SKIP LOCKED on MariaDB so several relays share the work (SQLite has one writer; the unique
+   (event, channel) key is the last word either way);
 2. pending deliveries that are due (`next_attempt_at` passed) and not leased -> the lease, in one
    conditional UPDATE.
 Then a `personas.jobs.deliveries.deliver_many(ids, lease)` job per `delivery_batch` leased deliveries, all
@@ -62,7 +65,7 @@ def dispatch_events(session, lease_for: timedelta, token: str, limit: int = BATC
     now = utcnow()
     # Ids and names only (no payloads), marked in one UPDATE and fanned out in one multi-row INSERT.
     events = session.execute(
-        select(OutboxEvent.id, OutboxEvent.name)
+        select(OutboxEvent.id, OutboxEvent.name, OutboxEvent.seq)
         .where(OutboxEvent.state == "pending", OutboxEvent.available_at <= now)
         .order_by(OutboxEvent.available_at, OutboxEvent.id)
         .limit(limit)
@@ -76,18 +79,25 @@ def dispatch_events(session, lease_for: timedelta, token: str, limit: int = BATC
         .values(state="dispatched", dispatched_at=now, attempts=OutboxEvent.attempts + 1)
     )
     channels = session.execute(
-        select(NotificationChannel.id, NotificationChannel.events).where(NotificationChannel.active.is_(True))
+        select(NotificationChannel.id, NotificationChannel.events, NotificationChannel.events_after).where(
+            NotificationChannel.active.is_(True)
+        )
     ).all()
     rows = [
         {"id": new_id(), "event_id": event.id, "channel_id": channel.id, "next_attempt_at": now}
         | {"lease": token, "locked_until": now + lease_for, "created_at": now, "updated_at": now}
         for event in events
         for channel in channels
-        if event.name in (channel.events or [])
+        if event.name in (channel.events or []) and _after(event.seq, channel.events_after)
     ]
     if rows:
         session.execute(insert(Delivery), rows)
     return [row["id"] for row in rows]
+
+
+def _after(seq: int | None, events_after: int | None) -> bool:
+    """Whether an event numbered `seq` was written after the channel started (null: no bound known)."""
+    return events_after is None or seq is None or seq > events_after
 
 
 def lease_due(session, lease_for: timedelta, token: str, limit: int = BATCH) -> list[str]:

@@ -19,7 +19,9 @@ from personas.handlers.http_policy import HttpPolicy
 from personas.handlers.idempotency import Idempotency
 from personas.handlers.published_spec import PublishedSpec
 from personas.handlers.rate_limits import Limiter, RateLimit
+from personas.handlers.redoc import Redoc
 from personas.handlers.scopes import ScopeCheck
+from personas.handlers.unread_body import UnreadBody
 from personas.handlers.validation import validator_map
 from personas.persistence.retry import retrying
 
@@ -81,10 +83,13 @@ def create_app(settings: Settings | None = None, migrate: bool = True) -> Person
         swagger_ui_options=SwaggerUIOptions(swagger_ui=True, swagger_ui_path="/docs"),
     )
     errors.register(app)
-    # Outermost: request ids, the Host check, security headers and the access log, errors included.
+    # Outermost: any answer given before the body was all sent waits for the rest of it (bounded).
+    app.add_middleware(UnreadBody, position=MiddlewarePosition.BEFORE_EXCEPTION, seconds=settings.limits.header_timeout)
+    # Then request ids, the Host check, security headers and the access log, errors included.
     app.add_middleware(HttpPolicy, position=MiddlewarePosition.BEFORE_EXCEPTION, settings=settings)
     app.add_middleware(Guard, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(PublishedSpec, position=MiddlewarePosition.BEFORE_SWAGGER)
+    app.add_middleware(Redoc, position=MiddlewarePosition.BEFORE_SWAGGER)
     # After security, in this order: the key's scope, its rate limit, then Idempotency-Key replays.
     app.add_middleware(ScopeCheck, position=MiddlewarePosition.BEFORE_VALIDATION)
     limiter = Limiter(settings.redis_url)

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, String
+from sqlalchemy import BigInteger, Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from personas.persistence.crypto import EncryptedString
@@ -24,3 +24,6 @@ class NotificationChannel(TimestampMixin, Base):
     # for days is deactivated (active false, deactivated_at set).
     failing_since: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
     deactivated_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
+    # The outbox sequence number (`OutboxEvent.seq`) when the channel was created or turned back on: it
+    # receives only later events. Null (channels older than the number) receives every event.
+    events_after: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -14,6 +14,10 @@ class EventRecorder:
     def record(self, name: str, resource_name: str, resource_id: str, payload: dict) -> None:
         self.session.add(OutboxEvent(name=name, resource_name=resource_name, resource_id=resource_id, payload=payload))
 
+    def last_sequence(self) -> int:
+        """The sequence number of the latest event written (0 before the first): one seek of its index."""
+        return self.session.scalar(select(func.max(OutboxEvent.seq))) or 0
+
 
 def outbox_backlog(session) -> tuple[int, datetime | None]:
     """Events the relay has not dispatched yet, and the earliest time one of them became due.

@@ -1,20 +1,25 @@
 """Pages that need no COUNT (one extra row tells whether a next page exists) and no OFFSET cliff.
 
 A list is ordered by key columns, the last of them unique (`created_at DESC, id DESC`). Each page hands out
-a cursor, the key of its last row; the next page starts right after that key (keyset), so it costs the same
-at any depth and rows created meanwhile do not shift it. A page asked for by number alone still uses OFFSET,
-but over the primary keys only (a covering index walk), loading the page's few rows afterwards.
+two cursors: the key of its last row, where the next page starts (right after it), and the key of its first
+row, where the previous page ends (right before it). Either way the page is found by the key (keyset), so it
+costs the same at any depth and rows created meanwhile do not shift it. A page asked for by number alone
+still uses OFFSET, but over the primary keys only (a covering index walk), loading the page's few rows
+afterwards.
 """
 
 import base64
 import binascii
 import json
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.sql import operators
+
+from personas.domain.errors import Text
 
 # The spec's limits for the `cursor` query parameter.
 MAX_CURSOR = 200
@@ -25,7 +30,10 @@ BIGINT = 2**63
 class InvalidCursor(ValueError):
     """A cursor this list did not hand out (malformed, tampered, or from a list ordered otherwise)."""
 
-    MESSAGE = "Cursor inválido / Invalid cursor"
+    MESSAGE = Text(
+        "cursor: no es un cursor que esta lista haya dado; use el de next_page_url",
+        "cursor: not a cursor this list handed out; use the one in next_page_url",
+    )
 
     def __init__(self) -> None:
         super().__init__(self.MESSAGE)
@@ -38,28 +46,69 @@ class Page:
     per_page: int
     has_next: bool
     next_cursor: str | None = None
+    # The page number the previous page is shown as (None on the first page) and the cursor that finds it
+    # (None when it goes by number: from the first page by number, or back from beyond the end).
+    prev_page: int | None = None
+    prev_cursor: str | None = None
 
 
 def page_of(session, stmt, page: int, per_page: int, order: tuple, cursor: str | None = None) -> Page:
     """One page of `stmt` in `order` (ORM column expressions, `.desc()` allowed; the last one unique).
 
-    With a cursor: the rows after it (keyset). Without: the `page`-th page, through an index-only OFFSET.
+    With a cursor: the rows after it, or before it for a cursor of `prev_cursor` (keyset). Without: the
+    `page`-th page, through an index-only OFFSET. An empty page past the first leads back, by number, to
+    the list's last page, whatever number was asked for.
     """
+    page = int(page)
     keys = [_key(term) for term in order]
-    stmt = stmt.order_by(*order)
-    if cursor is not None:
-        rows = list(session.scalars(stmt.where(_after(keys, decode(cursor, keys))).limit(per_page + 1)))
-    elif page > 1:
-        # Deferred join: walk OFFSET rows over the covering index (keys only), then load just this page.
-        unique = keys[-1][0]
-        ids = list(session.scalars(stmt.with_only_columns(unique).offset((page - 1) * per_page).limit(per_page + 1)))
-        rows = list(session.scalars(stmt.where(unique.in_(ids)))) if ids else []
+    position, forward = decode(cursor, keys) if cursor is not None else (None, True)
+    if position is not None and not forward:
+        # Walking back: the rows just before the position, read in reverse order, then put back in order.
+        reverse = [column.asc() if descending else column.desc() for column, descending in keys]
+        rows = list(session.scalars(stmt.where(_beyond(keys, position, False)).order_by(*reverse).limit(per_page + 1)))
+        items = rows[:per_page][::-1]
+        earlier, later = len(rows) > per_page, bool(items) and _exists(session, stmt, keys, items[-1], True)
     else:
-        rows = list(session.scalars(stmt.limit(per_page + 1)))
-    has_next = len(rows) > per_page
-    items = rows[:per_page]
-    token = encode([getattr(items[-1], column.key) for column, _ in keys]) if has_next else None
-    return Page(items, int(page), per_page, has_next, token)
+        stmt_in_order = stmt.order_by(*order)
+        if position is not None:
+            rows = list(session.scalars(stmt_in_order.where(_beyond(keys, position, True)).limit(per_page + 1)))
+        elif page > 1:
+            # Deferred join: walk OFFSET rows over the covering index (keys only), then load just this page.
+            unique = keys[-1][0]
+            offset = (page - 1) * per_page
+            ids = list(session.scalars(stmt_in_order.with_only_columns(unique).offset(offset).limit(per_page + 1)))
+            rows = list(session.scalars(stmt_in_order.where(unique.in_(ids)))) if ids else []
+        else:
+            rows = list(session.scalars(stmt_in_order.limit(per_page + 1)))
+        items = rows[:per_page]
+        later = len(rows) > per_page
+        # By number, rows lie before any page past the first that has rows; by cursor, the index tells.
+        earlier = bool(items) and (_exists(session, stmt, keys, items[0], False) if position is not None else page > 1)
+    result = Page(items, page, per_page, later)
+    if later:
+        result.next_cursor = encode(_values(items[-1], keys))
+    if earlier:
+        result.prev_page, result.prev_cursor = max(1, page - 1), encode(_values(items[0], keys), forward=False)
+    elif not items and page > 1:
+        result.prev_page = min(page - 1, last_page(session, stmt, per_page))
+    return result
+
+
+def last_page(session, stmt, per_page: int) -> int:
+    """The number of the list's last page (1 for an empty list); a COUNT, so only for pages past the end."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    return max(1, math.ceil(total / per_page))
+
+
+def _values(row, keys: list) -> list:
+    return [getattr(row, column.key) for column, _ in keys]
+
+
+def _exists(session, stmt, keys: list, row, forward: bool) -> bool:
+    """Whether any row lies after (`forward`) or before `row` in key order: one index seek."""
+    unique = keys[-1][0]
+    beyond = stmt.with_only_columns(unique).order_by(None).where(_beyond(keys, _values(row, keys), forward))
+    return session.scalars(beyond.limit(1)).first() is not None
 
 
 def _key(term) -> tuple:
@@ -69,8 +118,9 @@ def _key(term) -> tuple:
     return getattr(term, "expression", term), False
 
 
-def _after(keys: list, values: list):
-    """Rows strictly after `values` in key order, written so SQLite and MariaDB both seek the index.
+def _beyond(keys: list, values: list, forward: bool):
+    """Rows strictly after (`forward`) or before `values` in key order, written so SQLite and MariaDB both
+    seek the index.
 
     (a, b) < (x, y) as `a <= x AND (a < x OR (a = x AND b < y))`: the leading range lets the index seek to
     the position instead of filtering every earlier row.
@@ -78,24 +128,27 @@ def _after(keys: list, values: list):
     steps = []
     for i, (column, descending) in enumerate(keys):
         ties = [keys[j][0] == values[j] for j in range(i)]
-        steps.append(and_(*ties, column < values[i] if descending else column > values[i]))
+        smaller = descending == forward  # after, in a descending order, means smaller
+        steps.append(and_(*ties, column < values[i] if smaller else column > values[i]))
     first, descending = keys[0]
-    bound = first <= values[0] if descending else first >= values[0]
+    bound = first <= values[0] if descending == forward else first >= values[0]
     return and_(bound, or_(*steps)) if len(keys) > 1 else steps[0]
 
 
-def encode(values: list) -> str:
-    """The cursor of a row whose key is `values`: unpadded base64url of a JSON list."""
+def encode(values: list, forward: bool = True) -> str:
+    """The cursor of a row whose key is `values`: unpadded base64url of a JSON list (the rows after it), or
+    of `{"before": list}` (the rows before it)."""
     plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
-    return _b64(json.dumps(plain, separators=(",", ":")).encode())
+    return _b64(json.dumps(plain if forward else {"before": plain}, separators=(",", ":")).encode())
 
 
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def decode(token: str, keys: list) -> list:
-    """The key values of a cursor, each checked against its column's type; InvalidCursor otherwise."""
+def decode(token: str, keys: list) -> tuple[list, bool]:
+    """The key values of a cursor, each checked against its column's type, and whether the cursor reads
+    forward (the rows after it); InvalidCursor otherwise."""
     if not isinstance(token, str) or not CURSOR.match(token):
         raise InvalidCursor()
     try:
@@ -103,10 +156,13 @@ def decode(token: str, keys: list) -> list:
         plain = json.loads(raw.decode())
     except (binascii.Error, ValueError):
         raise InvalidCursor() from None
+    forward = not isinstance(plain, dict)
+    if not forward:
+        plain = plain.get("before") if list(plain) == ["before"] else None
     # Only the exact token this module writes: no padding tricks, no alternative spellings of the same bytes.
     if _b64(raw) != token or not isinstance(plain, list) or len(plain) != len(keys):
         raise InvalidCursor()
-    return [_typed(value, column) for value, (column, _) in zip(plain, keys, strict=True)]
+    return [_typed(value, column) for value, (column, _) in zip(plain, keys, strict=True)], forward
 
 
 def _typed(value, column):

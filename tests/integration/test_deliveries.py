@@ -189,6 +189,38 @@ def test_only_active_channels_subscribed_to_the_event_get_it(ctx):
     assert deliveries(ctx, inactive) == [] and deliveries(ctx, other) == [] and len(receiver.requests) == 1
 
 
+def test_a_channel_gets_the_events_written_after_it_not_those_still_waiting_for_the_relay(ctx):
+    earlier = [event(ctx, payload=PERSON | {"id": f"00000000-0000-4000-8000-00000000000{n}"}) for n in range(3)]
+    with Receiver() as receiver:
+        channel_id, _ = channel(ctx, "webhook", {"url": receiver.url})
+        later = event(ctx)
+        assert run_until(ctx, lambda: first(ctx, channel_id, "status") == "delivered")
+        relay.tick(ctx, lambda *_: None)  # another pass: nothing is left for it
+    assert [d.event_id for d in deliveries(ctx, channel_id)] == [later]
+    assert [r["headers"]["webhook-id"] for r in receiver.requests] == [later]
+    assert later not in earlier
+
+
+def test_a_channel_turned_back_on_does_not_get_the_events_of_while_it_was_off(ctx):
+    with Receiver() as receiver:
+        channel_id, _ = channel(ctx, "webhook", {"url": receiver.url}, active=False)
+        while_off = event(ctx)
+        with UnitOfWork(ctx.session_factory) as uow:
+            channels.update_channel(uow, channel_id, {"active": True})
+            uow.commit()
+        after = event(ctx)
+        assert run_until(ctx, lambda: first(ctx, channel_id, "status") == "delivered")
+        relay.tick(ctx, lambda *_: None)
+    assert [d.event_id for d in deliveries(ctx, channel_id)] == [after] and while_off != after
+    # Turning on a channel that is on already moves nothing: what it has not been sent yet still comes.
+    pending = event(ctx)
+    with UnitOfWork(ctx.session_factory) as uow:
+        channels.update_channel(uow, channel_id, {"active": True, "name": "renamed"})
+        uow.commit()
+    relay.tick(ctx, lambda *_: None)
+    assert {d.event_id for d in deliveries(ctx, channel_id)} == {after, pending}
+
+
 def test_a_delivery_out_of_attempts_fails_and_a_channel_failing_for_days_is_deactivated(ctx):
     with Receiver([(500, {}, 0)] * 3) as receiver:
         channel_id, _ = channel(ctx, "webhook", {"url": receiver.url})
@@ -254,6 +286,22 @@ def test_an_email_channel_sends_a_text_and_html_message_to_every_address(ctx):
     assert message["Subject"].strip() == f"[personas] Person registered: person {PERSON['id']}"
     kinds = {p.get_content_type(): p.get_content() for p in message.walk() if not p.is_multipart()}
     assert "Juan" in kinds["text/plain"] and "<table>" in kinds["text/html"]
+
+
+def test_a_slack_channel_given_slack_channel_addresses_is_mailed(ctx):
+    # The seed's Slack channel sample names `emails`: Slack's "send emails to a channel" addresses.
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        ctx.providers["email"] = SmtpEmailSender(f"smtp://127.0.0.1:{port}?from=personas@example.com")
+        channel_id, _ = channel(ctx, "slack", {"emails": ["alerts-aaaa@team.slack.com"]})
+        event(ctx)
+        assert run_until(ctx, lambda: first(ctx, channel_id, "delivered_at"))
+    finally:
+        controller.stop()
+    assert [m["To"] for m in inbox.messages] == ["alerts-aaaa@team.slack.com"]
+    assert inbox.messages[0]["Subject"].strip() == f"[personas] Person registered: person {PERSON['id']}"
 
 
 def test_an_email_to_an_unreachable_server_is_retried(ctx):

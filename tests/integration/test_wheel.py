@@ -78,6 +78,9 @@ def test_the_installed_wheel_serves_health_and_the_spec(wheel, tmp_path):
         assert health.status == 200
         spec = urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=10)
         assert spec.status == 200 and b'"openapi"' in spec.read()
+        # The Redoc page's bundle comes from a dependency the wheel declares.
+        bundle = urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/redoc/redoc.standalone.js", timeout=10)
+        assert bundle.status == 200 and len(bundle.read()) > 100_000
         located = subprocess.run(
             [str(venv / "bin" / "python"), "-c", "import personas.domain; print(personas.domain.__file__)"],
             cwd=workdir,

@@ -151,6 +151,34 @@ def test_two_workers_deliver_every_event_once_with_valid_signatures(setup):
     assert statuses(setup, channel_id) == ["delivered"] * 30
 
 
+def test_a_worker_started_after_a_channel_sends_it_only_the_events_written_after_the_channel(setup):
+    # No worker runs yet, so no relay: the events written before the channel are still pending when the
+    # channel is created, and the worker relays them and the later one together.
+    earlier = record_events(setup, 5)
+    with Receiver() as receiver:
+        channel_id, secret = webhook(setup, receiver.url)
+        with UnitOfWork(setup.factory) as uow:
+            uow.events.record("person_register", "person", "10000000-0000-4000-8000-000000000000", {"name": "Later"})
+            uow.commit()
+        from personas.persistence.models.events import OutboxEvent
+
+        with setup.factory() as session:
+            later = session.query(OutboxEvent).filter_by(resource_id="10000000-0000-4000-8000-000000000000").one().id
+            assert session.query(OutboxEvent).filter_by(state="pending").count() == 6
+        setup.start_worker()
+        [request] = receiver.wait_for(1, timeout=30)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with setup.factory() as session:
+                if session.query(OutboxEvent).filter_by(state="pending").count() == 0:
+                    break
+            time.sleep(0.1)
+        time.sleep(0.5)  # an earlier event, if it were sent, would arrive now
+    assert [r["headers"]["webhook-id"] for r in receiver.requests] == [later] and later not in earlier
+    Webhook(secret).verify(request["body"], request["headers"])
+    assert statuses(setup, channel_id) == ["delivered"]
+
+
 def test_a_receiver_failing_twice_gets_the_event_on_the_third_attempt_through_the_workers(setup):
     with Receiver([(500, {}, 0), (502, {}, 0)]) as receiver:
         channel_id, secret = webhook(setup, receiver.url)

@@ -1,10 +1,13 @@
 """API4:2023 Unrestricted Resource Consumption: bodies, headers, nesting, spreadsheets, pages, rate limits."""
 
+import http.client
 import json
 import os
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -33,7 +36,7 @@ def test_the_request_past_the_keys_limit_is_429_with_retry_after(database_url):
         statuses = [client.get("/people").status_code for _ in range(8)]
         assert statuses == [200] * 5 + [429] * 3
         refused = client.get("/people")
-        assert refused.json() == {"success": False, "code": 429, "error": "Too many requests"}
+        assert refused.json() == {"success": False, "code": 429, "error": "Demasiadas peticiones"}
         assert 1 <= int(refused.headers["Retry-After"]) <= 60
 
 
@@ -120,6 +123,61 @@ def test_a_client_sending_its_headers_a_byte_at_a_time_is_cut_off(limited):
                 break
             time.sleep(0.1)
         assert cut or closed_by_server(conn)
+    assert _status(limited.exchange(get("/health"))) == 200
+
+
+def _refusal(raw: bytes) -> dict:
+    body = json.loads(raw)
+    assert body["success"] is False and body["code"] == 413 and body["error"], body
+    return body
+
+
+def test_a_body_over_the_cap_gets_its_413_through_clients_that_send_it_all_before_reading(limited):
+    base = f"http://127.0.0.1:{limited.port}/api/v1"
+    # urllib asks for `Connection: close` and writes the whole 21 MB before it reads a byte of the answer.
+    big = urllib.request.Request(f"{base}/people", data=b"x" * (21 * 1024 * 1024), headers=JSON)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(big, timeout=60)
+    assert refused.value.code == 413
+    _refusal(refused.value.read())
+    # http.client on a kept-alive connection: a 3 MB upload where files take 2 MB, then the next request.
+    boundary = "personas-boundary"
+    upload = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.png"\r\n'
+            "Content-Type: image/png\r\n\r\n"
+        ).encode()
+        + b"\x89PNG"
+        + b"\0" * (3 * 1024 * 1024)
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    conn = http.client.HTTPConnection("127.0.0.1", limited.port, timeout=60)
+    try:
+        conn.request("POST", "/api/v1/files", upload, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        answer = conn.getresponse()
+        assert answer.status == 413 and answer.getheader("connection") is None
+        _refusal(answer.read())
+        conn.request("GET", "/api/v1/health")  # the body was read to its end: the connection goes on
+        assert conn.getresponse().status == 200
+    finally:
+        conn.close()
+
+
+def test_a_refused_body_sent_slowly_or_past_reason_is_not_waited_for(limited):
+    head = b"POST /api/v1/people HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    # 30 MB announced, a few bytes sent, then silence: answered once the head timeout has passed, and closed.
+    with limited.connect(timeout=15) as conn:
+        conn.sendall(head + b"Content-Length: 31457280\r\n\r\n" + b"x" * 1000)
+        answer = limited.exchange(b"", conn)
+        assert _status(answer) == 413 and b"\r\nconnection: close\r\n" in answer.lower()
+        _refusal(answer.split(b"\r\n\r\n", 1)[1])
+        assert closed_by_server(conn)
+    # A gigabyte announced: more than is ever read, so the answer comes at once and the connection closes.
+    with limited.connect(timeout=15) as conn:
+        conn.sendall(head + b"Content-Length: 1000000000\r\n\r\n" + b"x" * 1000)
+        answer = limited.exchange(b"", conn)
+        assert _status(answer) == 413 and b"\r\nconnection: close\r\n" in answer.lower()
+        assert closed_by_server(conn)
     assert _status(limited.exchange(get("/health"))) == 200
 
 
@@ -219,10 +277,10 @@ def test_the_import_answer_of_a_large_bad_csv_is_small_and_counts_every_row(api)
     content = (header + row * count).encode()
     response = api.post("/people/import", files={"file": ("bad.csv", content, "text/csv")})
     assert response.status_code == 200
-    result = response.json()["result"]
-    assert (result["created"], result["existing"], result["failed"]) == (0, 0, count)
-    assert len(result["rows"]) == people_import.LISTED_FAILURES
-    assert result["failed_rows_omitted"] == count - people_import.LISTED_FAILURES
+    summary, listed = response.json()["summary"], response.json()["result"]
+    assert (summary["created"], summary["existing"], summary["failed"]) == (0, 0, count)
+    assert len(listed) == people_import.LISTED_FAILURES
+    assert summary["failed_rows_omitted"] == count - people_import.LISTED_FAILURES
     assert len(response.content) < 100 * 1024  # the file is 2 MB; every row echoed made 29 MB
 
 

@@ -2,12 +2,14 @@
 
 import contextlib
 import io
+import json
 import os
 import stat
 import time
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 from sqlalchemy import text
 
 from personas import config
@@ -57,7 +59,13 @@ def test_every_answer_carries_a_request_id_and_a_valid_one_from_the_client_is_ke
 
 
 def test_the_published_spec_docs_and_health_may_be_cached_but_never_sniffed(http):
-    for path in ("/api/v1/health", "/api/v1/openapi.json", "/api/v1/docs/"):
+    for path in (
+        "/api/v1/health",
+        "/api/v1/openapi.json",
+        "/api/v1/docs/",
+        "/api/v1/redoc",
+        "/api/v1/redoc/redoc.standalone.js",
+    ):
         response = http.get(path)
         assert response.status_code == 200, path
         assert response.headers["x-content-type-options"] == "nosniff"
@@ -74,7 +82,7 @@ def test_an_unexpected_error_is_a_500_envelope_without_a_stack_trace(api, monkey
     monkeypatch.setattr(handlers.people, "paginated", broken)
     response = api.get("/people")
     assert response.status_code == 500
-    assert response.json() == {"success": False, "code": 500, "error": "Internal server error"}
+    assert response.json() == {"success": False, "code": 500, "error": "Error interno del servidor"}
     assert "Traceback" not in response.text and "secret internals" not in response.text
     assert response.headers["x-content-type-options"] == "nosniff"
 
@@ -95,7 +103,7 @@ def test_a_host_that_is_not_allowed_is_a_400_and_appears_in_no_link(api):
     for path in ("/people?per_page=1", "/people/00000000-0000-0000-0000-000000000000", "/health"):
         response = api.get(path, headers={"Host": "evil.example"})
         assert response.status_code == 400
-        assert response.json() == {"success": False, "code": 400, "error": "Unknown host"}
+        assert response.json() == {"success": False, "code": 400, "error": "Host desconocido"}
     listed = api.get("/people?per_page=1", headers={"Host": "testserver"}).json()["result"]
     assert urlsplit(listed["next_page_url"]).netloc == "testserver"
 
@@ -125,8 +133,8 @@ def test_with_a_public_url_every_link_is_built_from_it_whatever_the_host_header(
         assert listed["next_page_url"].startswith("https://api.example.com/api/v1/people?")
         form = {"model": "person", "model_id": person["id"]}
         media = api.post("/files", data=form, files={"file": ("a.png", io.BytesIO(PNG), "image/png")}, headers=evil)
-        assert media.status_code == 201, media.text
-        link = api.get(f"/files/{media.json()['result']['uuid']}/temporary-url", headers=evil).json()["result"]
+        assert media.status_code == 200, media.text
+        link = api.get(f"/files/{media.json()['media']['uuid']}/temporary-url", headers=evil).json()["result"]
         assert link["temporary_url"].startswith(f"https://api.example.com/api/v1/files/{link['uuid']}/download?")
         docs = api.http.get("/api/v1/docs", headers=evil, follow_redirects=False)
         assert docs.status_code in (301, 302, 307, 308) and "evil.example" not in docs.headers["location"]
@@ -173,17 +181,27 @@ def test_the_published_spec_has_an_etag_and_answers_304_when_the_client_has_it(h
         assert changed.status_code == 200 and changed.content == first.content
 
 
-def test_the_published_spec_is_what_connexion_itself_would_publish(http, monkeypatch):
-    from personas.handlers.published_spec import PublishedSpec
+def test_the_published_spec_is_the_bundled_contract_and_says_what_connexion_itself_would_publish(http, monkeypatch):
+    # Ours keeps the bundle's $refs to components; Connexion's own endpoint publishes the same document
+    # fully dereferenced.
+    from connexion.spec import resolve_refs
 
-    ours = {name: http.get(f"/api/v1/{name}").content for name in ("openapi.json", "openapi.yaml")}
+    from personas.handlers.published_spec import PublishedSpec
+    from personas.spec import document
+
+    ours = {
+        "openapi.json": json.loads(http.get("/api/v1/openapi.json").content),
+        "openapi.yaml": yaml.safe_load(http.get("/api/v1/openapi.yaml").content),
+    }
+    bundled = document() | {"servers": [{"url": "/api/v1"}]}
+    assert ours["openapi.json"] == ours["openapi.yaml"] == bundled
 
     async def connexions_own(self, scope, receive, send):
         return await self.app(scope, receive, send)
 
     monkeypatch.setattr(PublishedSpec, "__call__", connexions_own)
-    theirs = {name: http.get(f"/api/v1/{name}").content for name in ("openapi.json", "openapi.yaml")}
-    assert ours == theirs
+    theirs = json.loads(http.get("/api/v1/openapi.json").content)
+    assert resolve_refs(bundled) == theirs
 
 
 def test_personas_serve_names_no_server_software_and_logs_access_lines_to_stderr(tmp_path):

@@ -11,13 +11,16 @@ from personas.handlers.guard import METHODS
 
 
 BASE = "/api/v1"
-# Published by Connexion beside the operations (README: "Using it"); anything else is an operation.
+# Published beside the operations (README: "Using it"): the spec and Swagger UI by Connexion, the Redoc
+# page and its bundle by handlers.redoc; anything else is an operation.
 PUBLICATION = {
     f"{BASE}/openapi.json",
     f"{BASE}/openapi.yaml",
     f"{BASE}/docs",
     f"{BASE}/docs/",
     f"{BASE}/docs/index.html",
+    f"{BASE}/redoc",
+    f"{BASE}/redoc/redoc.standalone.js",
 }
 PARAMETER = re.compile(r"\{[^}]*\}|<[^>]*>")
 
@@ -86,4 +89,4 @@ def test_every_operation_of_the_spec_is_routed_by_connexion_and_by_flask(app, se
 def test_unknown_paths_and_other_versions_are_a_404_in_the_envelope(api, path):
     response = api.http.get(path, headers=api.headers)
     assert response.status_code == 404
-    assert response.json() == {"success": False, "code": 404, "error": "Not found"}
+    assert response.json() == {"success": False, "code": 404, "error": "No encontrado"}
