@@ -188,7 +188,7 @@ def import_http(url: str, csv_path: Path, ctx) -> dict:
     answer = json.loads(body)
     if not answer.get("success"):
         raise RuntimeError(f"POST /people/import failed: {body[:2000]}")
-    return {"seconds": took, "peak_rss_mb": peak, "idle_rss_mb": idle, **_counts(answer["result"])}
+    return {"seconds": took, "peak_rss_mb": peak, "idle_rss_mb": idle, **_counts(answer["summary"])}
 
 
 def import_cli(url: str, csv_path: Path, ctx) -> dict:

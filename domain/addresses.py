@@ -12,16 +12,22 @@ from rapidfuzz import fuzz
 
 from personas.domain import validations
 from personas.domain.catalogs import resolve_state
-from personas.domain.errors import Rule, ValidationFailed
+from personas.domain.errors import Rule, Text, ValidationFailed
 from personas.domain.records import data_updated, get_record, require_person
+
+NOT_FOUND = Text("No se encontró el domicilio", "Address not found")
 
 COMPARED_FIELDS = ("street", "ext_num", "int_num", "colony", "municipality", "city", "state", "zip_code")
 # House numbers must be equal once normalised: 12 and 13 are different houses however close.
 EXACT_FIELDS = frozenset({"ext_num", "int_num"})
 FUZZY_THRESHOLD = 85  # rapidfuzz token_sort_ratio, 0-100: absorbs a typo or two, not a different name
+# `source` is free text (the seed's); "ine", in any case, marks the address read from the INE credential.
 INE = "ine"
-UNKNOWN_STATE = Rule("unknown_reference", "No existe / Unknown state: {}")
-BAD_LATITUDE = Rule("latitude_range", "La latitud debe estar entre -90 y 90 / Latitude must be between -90 and 90")
+UNKNOWN_STATE = Rule("unknown_reference", "No existe el estado: {}", "Unknown state: {}")
+BAD_LATITUDE = Rule("latitude_range", "La latitud debe estar entre -90 y 90", "Latitude must be between -90 and 90")
+BAD_LONGITUDE = Rule(
+    "longitude_range", "La longitud debe estar entre -180 y 180", "Longitude must be between -180 and 180"
+)
 
 # The way Mexican addresses abbreviate words (INE credentials abbreviate nearly everything).
 ABBREVIATIONS = {
@@ -116,12 +122,33 @@ def _newest(addresses: list):
     return max(addresses, key=lambda a: (a.created_at, a.id)) if addresses else None
 
 
+def is_ine(address) -> bool:
+    return (address.source or "").strip().casefold() == INE
+
+
 def compared_pair(addresses: Iterable) -> tuple:
     """The newest INE address, and the declared one: the newest marked current, else the newest other."""
     addresses = list(addresses)
-    others = [a for a in addresses if a.source != INE]
+    others = [a for a in addresses if not is_ine(a)]
     current = [a for a in others if a.is_current_address]
-    return _newest([a for a in addresses if a.source == INE]), _newest(current or others)
+    return _newest([a for a in addresses if is_ine(a)]), _newest(current or others)
+
+
+def _coordinate_errors(data: dict) -> dict:
+    """Coordinates out of range. The spec bounds the numbers it is sent, but a coordinate may also come as
+    the text of a number (the seed types longitude as text), and the pair in `device_coordinates` shares
+    one schema, so the domain holds each to its own range."""
+    errors = {}
+    if data.get("latitude") is not None and not -90 <= data["latitude"] <= 90:
+        errors["latitude"] = [BAD_LATITUDE]
+    if data.get("longitude") is not None and not -180 <= data["longitude"] <= 180:
+        errors["longitude"] = [BAD_LONGITUDE]
+    coordinates = data.get("device_coordinates")
+    if coordinates and not -90 <= coordinates[0] <= 90:
+        errors["device_coordinates"] = [BAD_LATITUDE]
+    elif coordinates and not -180 <= coordinates[1] <= 180:
+        errors["device_coordinates"] = [BAD_LONGITUDE]
+    return errors
 
 
 def refresh_similarity(uow, person_id: str) -> None:
@@ -149,17 +176,14 @@ def _checked(uow, data: dict) -> dict:
             errors["state"] = [UNKNOWN_STATE.format(data["state"])]
         else:
             data = data | {"state": state.code, "state_id": state.id}
-    # The spec bounds both coordinates to ±180 (one schema for the pair); a latitude stops at 90.
-    coordinates = data.get("device_coordinates")
-    if coordinates and not -90 <= coordinates[0] <= 90:
-        errors["device_coordinates"] = [BAD_LATITUDE]
+    errors.update(_coordinate_errors(data))
     if errors:
         raise ValidationFailed(errors)
     return data
 
 
 def get_address(uow, address_id: str):
-    return get_record(uow.addresses, address_id, "Address")
+    return get_record(uow.addresses, address_id, NOT_FOUND)
 
 
 def create_address(uow, data: dict):

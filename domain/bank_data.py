@@ -10,18 +10,20 @@ from datetime import UTC, datetime
 
 import clabe as clabe_lib
 
-from personas.domain.errors import Rule, ValidationFailed
+from personas.domain.errors import Rule, Text, ValidationFailed
 from personas.domain.records import Kind
+
+NOT_FOUND = Text("No se encontraron los datos bancarios", "Bank data not found")
 
 RESOURCE = "person_bank_data"
 SENSITIVE = ("account", "clabe", "card_number")
 
-BAD_FORMAT = "La CLABE debe tener 18 dígitos / A CLABE has 18 digits"
-UNKNOWN_BANK = Rule("clabe_unknown_bank", "Banco desconocido / Unknown bank code in the CLABE")
-BAD_CONTROL_DIGIT = Rule("clabe_check_digit", "Dígito de control inválido / Wrong CLABE control digit")
-BAD_ACCOUNT = "La cuenta debe tener de 4 a 20 dígitos / An account number has 4 to 20 digits"
-BAD_CARD = "La tarjeta debe tener de 12 a 19 dígitos / A card number has 12 to 19 digits"
-MISSING = "Campo requerido / Missing required field"
+BAD_FORMAT = Text("La CLABE debe tener 18 dígitos", "A CLABE has 18 digits")
+UNKNOWN_BANK = Rule("clabe_unknown_bank", "Banco desconocido", "Unknown bank code in the CLABE")
+BAD_CONTROL_DIGIT = Rule("clabe_check_digit", "Dígito de control inválido", "Wrong CLABE control digit")
+BAD_ACCOUNT = Text("La cuenta debe tener de 4 a 20 dígitos", "An account number has 4 to 20 digits")
+BAD_CARD = Text("La tarjeta debe tener de 12 a 19 dígitos", "A card number has 12 to 19 digits")
+MISSING = Text("Campo requerido", "Missing required field")
 
 _FAILURES = {
     "invalid-length": ("Must be 18 digits long", BAD_FORMAT),
@@ -142,4 +144,4 @@ def _prepare(values: dict, record) -> dict:
 
 
 # Events carry the view masked: the outbox keeps payloads in clear.
-KIND = Kind("bank_data", RESOURCE, "Bank data", _prepare, published=masked_view)
+KIND = Kind("bank_data", RESOURCE, NOT_FOUND, _prepare, published=masked_view)

@@ -18,21 +18,23 @@ import secrets
 from datetime import datetime, timedelta
 
 from personas.domain.contact_data import CHANNELS, WINDOW, contact_at, seconds_until, supersede_codes, updated, utc_now
-from personas.domain.errors import RateLimited, Rule, ValidationFailed
+from personas.domain.errors import RateLimited, Rule, Text, ValidationFailed
 
 CODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 MAX_SENDS = 5
 
-NO_CODE = Rule("no_pending_code", "No hay código pendiente; solicite uno / No pending code: request one")
-USED = Rule("code_used", "Código ya usado / Code already used")
-EXHAUSTED = "Demasiados intentos fallidos en la última hora; espere / Too many failed attempts in the last hour: wait"
-TOO_MANY_SENDS = (
-    "Demasiados códigos enviados a esa dirección en la última hora / "
-    "Too many codes sent to that address in the last hour"
+NO_CODE = Rule("no_pending_code", "No hay código pendiente; solicite uno", "No pending code: request one")
+USED = Rule("code_used", "Código ya usado", "Code already used")
+EXHAUSTED = Text(
+    "Demasiados intentos fallidos en la última hora; espere", "Too many failed attempts in the last hour: wait"
 )
-EXPIRED = Rule("code_expired", "Código vencido; solicite uno nuevo / Code expired: request a new one")
-WRONG = Rule("wrong_code", "Código incorrecto / Wrong code")
+TOO_MANY_SENDS = Text(
+    "Demasiados códigos enviados a esa dirección en la última hora",
+    "Too many codes sent to that address in the last hour",
+)
+EXPIRED = Rule("code_expired", "Código vencido; solicite uno nuevo", "Code expired: request a new one")
+WRONG = Rule("wrong_code", "Código incorrecto", "Wrong code")
 
 
 class CodeRejected(ValidationFailed):

@@ -1,6 +1,7 @@
 """Contact data: a person's email and phone, normalised; `domain.contact_codes` confirms them.
 
-- Emails are stored as `email-validator` normalises them (domain lower-cased, no deliverability check).
+- Emails are what `domain.emails` takes for one (the seed's `user@example` included), stored as it
+  normalises them (domain lower-cased, no deliverability check).
 - Phones are stored in E.164 (`+525591038054`). Mexican numbers are read with or without `+52` / `52`
   (`5591038054`, `525591038054`, `+52 55 9103 8054`; the retired mobile `1` after 52 is dropped);
   other countries need their `+` prefix. The spec's request pattern accepts this form back.
@@ -18,10 +19,12 @@ import math
 from datetime import UTC, datetime, timedelta
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 
-from personas.domain.errors import NotFound, RateLimited, Rule, ValidationFailed
+from personas.domain import emails
+from personas.domain.errors import NotFound, RateLimited, Rule, Text, ValidationFailed
 from personas.domain.records import data_updated, get_record, require_person
+
+NOT_FOUND = Text("No se encontraron los datos de contacto", "Contact data not found")
 
 RESOURCE = "person_contact"
 # The span over which code sends and failed checks are limited.
@@ -32,13 +35,15 @@ CHANNELS = {
     "email": ("email", "email_confirmation", "Email code send"),
 }
 
-INVALID_PHONE = Rule("invalid_phone", "Teléfono inválido / Invalid phone number")
-INVALID_EMAIL = Rule("invalid_email", "Correo inválido / Invalid email: {}")
-KEEPS_PERSON = "Los datos de contacto no cambian de persona / Contact data cannot move to another person"
-RECENT_CODES = (
-    "Se enviaron códigos a estos datos en la última hora; elimínelos después / "
-    "Codes were sent to this contact data in the last hour: delete it later"
+INVALID_PHONE = Rule("invalid_phone", "Teléfono inválido", "Invalid phone number")
+# email-validator says why in English only: the Spanish message stands without it.
+INVALID_EMAIL = Rule("invalid_email", "Correo inválido", "Invalid email: {}")
+KEEPS_PERSON = Text("Los datos de contacto no cambian de persona", "Contact data cannot move to another person")
+RECENT_CODES = Text(
+    "Se enviaron códigos a estos datos en la última hora; elimínelos después",
+    "Codes were sent to this contact data in the last hour: delete it later",
 )
+NO_CONTACT = Text("La persona no tiene datos de contacto con ese {}", "No contact data with that {}")
 
 
 def utc_now() -> datetime:
@@ -47,8 +52,8 @@ def utc_now() -> datetime:
 
 def normalise_email(value: str) -> str:
     try:
-        return validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
+        return emails.normalise(value)
+    except emails.EmailNotValidError as exc:
         raise ValidationFailed({"email": [INVALID_EMAIL.format(exc)]}) from None
 
 
@@ -81,7 +86,7 @@ def normalise_contact(data: dict) -> dict:
 
 
 def get_contact(uow, contact_id: str):
-    return get_record(uow.contact_data, contact_id, "Contact data")
+    return get_record(uow.contact_data, contact_id, NOT_FOUND)
 
 
 def updated(uow, contact) -> None:
@@ -154,5 +159,5 @@ def contact_at(uow, channel: str, person_id: str, address: str):
     wanted = normalise_contact({field: address})[field].casefold()
     found = [c for c in uow.contact_data.for_person(person_id) if (getattr(c, field) or "").casefold() == wanted]
     if not found:
-        raise NotFound(f"La persona no tiene datos de contacto con ese {field} / No contact data with that {field}")
+        raise NotFound(NO_CONTACT.format(field))
     return found[-1]

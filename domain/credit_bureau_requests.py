@@ -5,7 +5,10 @@ Use cases take a unit of work (its `credit_bureau_requests` repository). The `re
 fire `updated_data_to_person` (people's child records do); its history comes from the model's `__history__`.
 """
 
+from personas.domain.errors import Text
 from personas.domain.records import get_record, require_person
+
+NOT_FOUND = Text("No se encontró la consulta al buró de crédito", "Credit bureau request not found")
 
 # `created_at` and `updated_at` of the seed's body are not here: the server sets the dates.
 STORED_FIELDS = ("person_id", "report_provider", "report_type", "verification_code", "verification_contact", "config")
@@ -20,7 +23,7 @@ def create_request(uow, data: dict):
 
 
 def get_request(uow, request_id: str):
-    return get_record(uow.credit_bureau_requests, request_id, "Credit bureau request")
+    return get_record(uow.credit_bureau_requests, request_id, NOT_FOUND)
 
 
 def delete_request(uow, request_id: str) -> None:

@@ -20,6 +20,7 @@ import re2
 from email_validator import EmailNotValidError, validate_email
 
 from personas.domain.errors import Rule as DomainRule  # `Rule` here is a descriptor's rule
+from personas.domain.errors import Text
 
 FIELD_TYPES = ("string", "integer", "number", "boolean", "datetime", "array")
 MAX_NUMBER = 1e15
@@ -40,15 +41,25 @@ APPLIES = {
 }
 NO_ARGUMENT = {"required", "nullable", "email", "date"}
 KEYWORD_MOMENTS = {"now", "today", "tomorrow", "yesterday"}
-UNKNOWN_FIELD = DomainRule("unknown_property_field", "No es un campo de esta propiedad / Not a field of this property")
+UNKNOWN_FIELD = DomainRule("unknown_property_field", "No es un campo de esta propiedad", "Not a field of this property")
 # A rule of a descriptor that cannot be saved.
-MALFORMED = DomainRule("invalid_property_rule", "Regla mal formada / Malformed rule: {} ({})")
-UNKNOWN_RULE = DomainRule("invalid_property_rule", "Regla desconocida / Unknown rule: {}")
-RULE_TYPE = DomainRule("invalid_property_rule", "La regla no aplica al tipo {} / Rule does not apply to type {}: {}")
-DUPLICATE_RULE = DomainRule("invalid_property_rule", "Regla repetida / Duplicate rule: {}")
-CONTRADICTORY = DomainRule("invalid_property_rule", "Reglas contradictorias / Contradictory rules: {}")
+MALFORMED = DomainRule("invalid_property_rule", "Regla mal formada: {} ({})", "Malformed rule: {} ({})")
+UNKNOWN_RULE = DomainRule("invalid_property_rule", "Regla desconocida: {}", "Unknown rule: {}")
+RULE_TYPE = DomainRule(
+    "invalid_property_rule", "La regla no aplica al tipo {}: {}", "Rule does not apply to type {}: {}"
+)
+DUPLICATE_RULE = DomainRule("invalid_property_rule", "Regla repetida: {}", "Duplicate rule: {}")
+CONTRADICTORY = DomainRule("invalid_property_rule", "Reglas contradictorias: {}", "Contradictory rules: {}")
 # A value that breaks a rule of its field: the rule, then why (`min:10 — ...`).
-BROKEN = DomainRule("dynamic_value_rule", "{} — {} / {}")
+BROKEN = DomainRule("dynamic_value_rule", "{} — {}", "{} — {}")
+# Why a rule is malformed.
+INVALID_PATTERN = Text("patrón inválido: {}", "invalid pattern: {}")
+NEEDS_WHOLE = Text("necesita un número entero de 0 o más", "needs a whole number of at least 0")
+NEEDS_NUMBER = Text("necesita un número", "needs a number")
+NEEDS_MOMENT = Text(
+    "necesita una fecha ISO-8601, o today, tomorrow, yesterday, now",
+    "needs an ISO-8601 date, or today, tomorrow, yesterday, now",
+)
 
 _INTEGER = re.compile(r"[+-]?\d{1,16}")
 _NUMBER = re.compile(r"[+-]?(\d{1,16}(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?")
@@ -58,7 +69,7 @@ _DELIMITED = re.compile(r"/(.*)/([a-z]*)", re.S)
 
 
 class RuleError(ValueError):
-    """A rule that cannot be saved; `message` says why (bilingual, like every domain message)."""
+    """A rule that cannot be saved; `message` says why (a Text, in both languages)."""
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -75,7 +86,7 @@ class Rule:
     moment: str | None = None  # before, after: an ISO-8601 date(-time) or a keyword, resolved when checking
 
 
-def _malformed(text: str, why: str) -> RuleError:
+def _malformed(text: str, why: Text) -> RuleError:
     return RuleError(MALFORMED.format(text[:60], why))
 
 
@@ -120,7 +131,7 @@ def compile_pattern(pattern: str):
         return re2.compile(pattern, options)
     except re2.error as exc:
         reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
-        raise _malformed(f"regex:{pattern}", f"invalid pattern: {reason[:120]}") from None
+        raise _malformed(f"regex:{pattern}", INVALID_PATTERN.format(reason[:120])) from None
 
 
 def _pattern(text: str, arg: str):
@@ -128,28 +139,34 @@ def _pattern(text: str, arg: str):
     if delimited:  # the PCRE form `/pattern/flags` that Laravel users write
         arg, flags = delimited.groups()
         if set(flags) - set("imsu"):
-            raise _malformed(text, "flags may only be i, m, s, u")
+            raise _malformed(text, Text("solo se admiten las opciones i, m, s, u", "flags may only be i, m, s, u"))
         inline = "".join(f for f in "ims" if f in flags)
         arg = f"(?{inline}){arg}" if inline else arg
     if not arg:
-        raise _malformed(text, "empty pattern")
+        raise _malformed(text, Text("patrón vacío", "empty pattern"))
     if len(arg) > MAX_PATTERN:
-        raise _malformed(text, f"pattern longer than {MAX_PATTERN} characters")
+        raise _malformed(
+            text, Text(f"patrón de más de {MAX_PATTERN} caracteres", f"pattern longer than {MAX_PATTERN} characters")
+        )
     return compile_pattern(arg)
 
 
 def _options(text: str, arg: str, field_type: str) -> tuple:
     options = [option.strip() for option in arg.split(",")]
     if any(not option for option in options):
-        raise _malformed(text, "empty option")
+        raise _malformed(text, Text("opción vacía", "empty option"))
     if field_type in ("integer", "number"):
         parsed = [parse_number(option, field_type == "integer") for option in options]
         if any(value is None for value in parsed):
-            raise _malformed(text, f"every option must be a {field_type}")
+            raise _malformed(
+                text, Text(f"cada opción debe ser un {field_type}", f"every option must be a {field_type}")
+            )
         return tuple(parsed)
     if field_type == "boolean":
         if any(option.lower() not in ("true", "false", "1", "0") for option in options):
-            raise _malformed(text, "options must be true, false, 1 or 0")
+            raise _malformed(
+                text, Text("las opciones deben ser true, false, 1 o 0", "options must be true, false, 1 or 0")
+            )
         return tuple(option.lower() in ("true", "1") for option in options)
     return tuple(options)
 
@@ -161,26 +178,26 @@ def parse_rule(text: str, field_type: str) -> Rule:
     if name not in APPLIES:
         raise RuleError(UNKNOWN_RULE.format(name[:60]))
     if field_type not in APPLIES[name]:
-        raise RuleError(RULE_TYPE.format(field_type, field_type, name))
+        raise RuleError(RULE_TYPE.format(field_type, name))
     if name in NO_ARGUMENT:
         if colon:
-            raise _malformed(raw, "takes no argument")
+            raise _malformed(raw, Text("no lleva argumento", "takes no argument"))
         return Rule(raw, name)
     if name == "regex":
         return Rule(raw, name, pattern=_pattern(raw, arg))
     arg = arg.strip()
     if not arg:
-        raise _malformed(raw, "needs an argument")
+        raise _malformed(raw, Text("necesita un argumento", "needs an argument"))
     if name in ("min", "max"):
         bound = parse_number(arg, integer=field_type in ("string", "array"))
         if bound is None or (field_type in ("string", "array") and bound < 0):
-            kind = "a whole number of at least 0" if field_type in ("string", "array") else "a number"
-            raise _malformed(raw, f"needs {kind}")
+            whole = field_type in ("string", "array")
+            raise _malformed(raw, NEEDS_WHOLE if whole else NEEDS_NUMBER)
         return Rule(raw, name, bound=bound)
     if name == "in":
         return Rule(raw, name, options=_options(raw, arg, field_type))
     if arg.lower() not in KEYWORD_MOMENTS and parse_moment(arg) is None:
-        raise _malformed(raw, "needs an ISO-8601 date, or today, tomorrow, yesterday, now")
+        raise _malformed(raw, NEEDS_MOMENT)
     return Rule(raw, name, moment=arg.lower() if arg.lower() in KEYWORD_MOMENTS else arg)
 
 
@@ -201,7 +218,7 @@ def check_rules(rules: list[str], field_type: str) -> tuple[tuple[Rule, ...], di
     for index, text in enumerate(rules):
         try:
             if not isinstance(text, str):
-                raise _malformed(str(text), "a rule is text")
+                raise _malformed(str(text), Text("una regla es un texto", "a rule is text"))
             rule = parse_rule(text, field_type)
         except RuleError as exc:
             errors[index] = exc.message
@@ -220,8 +237,8 @@ def check_rules(rules: list[str], field_type: str) -> tuple[tuple[Rule, ...], di
 # --- applying a rule to a value of the field's type ---------------------------------------------------
 
 
-def say(rule: str, es: str, en: str) -> str:
-    return BROKEN.format(rule, es, en)
+def say(rule: str, es: str, en: str) -> Text:
+    return BROKEN.format(rule, Text(es, en))
 
 
 def as_text(item) -> str:

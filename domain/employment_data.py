@@ -3,8 +3,10 @@
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from personas.domain.errors import Rule, ValidationFailed
+from personas.domain.errors import Rule, Text, ValidationFailed
 from personas.domain.records import Kind
+
+NOT_FOUND = Text("No se encontraron los datos laborales", "Employment data not found")
 
 RESOURCE = "person_employment_data"
 MONEY_FIELDS = ("gross_salary", "net_salary")
@@ -13,11 +15,12 @@ MAX_SENIORITY = 100
 
 TERMINATION_BEFORE_HIRING = Rule(
     "termination_before_hiring",
-    "La fecha de baja no puede ser anterior a la de contratación / termination_date is before hiring_date",
+    "La fecha de baja no puede ser anterior a la de contratación",
+    "termination_date is before hiring_date",
 )
-BAD_MONEY = "Debe ser un monto entre 0 y 10^12 / Must be an amount from 0 to 10^12"
-BAD_SENIORITY = "Debe ser un entero entre 0 y 100 / Must be a whole number from 0 to 100"
-BAD_DATE = "Fecha inválida / Not a valid date"
+BAD_MONEY = Text("Debe ser un monto entre 0 y 10^12", "Must be an amount from 0 to 10^12")
+BAD_SENIORITY = Text("Debe ser un entero entre 0 y 100", "Must be a whole number from 0 to 100")
+BAD_DATE = Text("Fecha inválida", "Not a valid date")
 
 
 def cents(value) -> Decimal:
@@ -69,4 +72,4 @@ def _prepare(values: dict, record) -> dict:
     return values
 
 
-KIND = Kind("employment_data", RESOURCE, "Employment data", _prepare)
+KIND = Kind("employment_data", RESOURCE, NOT_FOUND, _prepare)

@@ -14,21 +14,21 @@ from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
 
 from personas.domain import json_depth
-from personas.domain.errors import Rule, ValidationFailed
+from personas.domain.errors import Rule, Text, ValidationFailed
 
 MAX_FILE = 2 * 1024 * 1024
 MAX_TEMPORARY_FILE = 10 * 1024 * 1024
 TEMPORARY_LIFETIME = timedelta(hours=24)
 CHUNK = 65536
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
-UNKNOWN_MODEL = Rule("unknown_model_record", "No existe el registro del modelo / Unknown model record")
+UNKNOWN_MODEL = Rule("unknown_model_record", "No existe el registro del modelo", "Unknown model record")
 UNKNOWN_TEMPORARY = Rule(
-    "unknown_temporary_file", "No existe el archivo temporal o expiró / Unknown or expired temporary file"
+    "unknown_temporary_file", "No existe el archivo temporal o expiró", "Unknown or expired temporary file"
 )
-NOT_AN_IMAGE = Rule("not_an_image", "Debe ser una imagen JPG o PNG / Must be a JPEG or PNG image")
-BAD_METADATA = Rule("form_json", "Debe ser un objeto JSON / Must be a JSON object")
-BAD_URL = "Debe ser una URL http o https / Must be an http or https URL"
-EMPTY_FILE = Rule("empty_file", "El archivo está vacío / The file is empty")
+NOT_AN_IMAGE = Rule("not_an_image", "Debe ser una imagen JPG o PNG", "Must be a JPEG or PNG image")
+BAD_METADATA = Rule("form_json", "Debe ser un objeto JSON", "Must be a JSON object")
+BAD_URL = Text("Debe ser una URL http o https", "Must be an http or https URL")
+EMPTY_FILE = Rule("empty_file", "El archivo está vacío", "The file is empty")
 
 # (prefix, offset, mime type): what the first bytes say, whatever the name or the client's header say.
 _SIGNATURES = (
@@ -46,7 +46,7 @@ class TooLarge(Exception):
     """A file beyond its limit (rendered as 413)."""
 
     def __init__(self, limit: int):
-        super().__init__(f"The file is larger than {limit} bytes")
+        super().__init__(Text(f"El archivo excede {limit} bytes", f"The file is larger than {limit} bytes"))
         self.limit = limit
 
 

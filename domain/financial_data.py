@@ -1,16 +1,18 @@
 """Financial data of a person: income, expenses, dependents, free metadata; `KIND` has the use cases."""
 
 from personas.domain.employment_data import BAD_MONEY, cents, is_amount
-from personas.domain.errors import ValidationFailed
+from personas.domain.errors import Text, ValidationFailed
 from personas.domain.records import Kind
+
+NOT_FOUND = Text("No se encontraron los datos financieros", "Financial data not found")
 
 RESOURCE = "person_financial_data"
 MONEY_FIELDS = ("monthly_income", "monthly_expenses")
 MAX_DEPENDENTS = 100
 MAX_METADATA_KEYS = 100
 
-BAD_DEPENDENTS = "Debe ser un entero entre 0 y 100 / Must be a whole number from 0 to 100"
-BAD_METADATA = "Debe ser un objeto de hasta 100 claves / Must be an object of at most 100 keys"
+BAD_DEPENDENTS = Text("Debe ser un entero entre 0 y 100", "Must be a whole number from 0 to 100")
+BAD_METADATA = Text("Debe ser un objeto de hasta 100 claves", "Must be an object of at most 100 keys")
 
 
 def clean(values: dict) -> dict:
@@ -40,4 +42,4 @@ def _prepare(values: dict, record) -> dict:
     return {("details" if k == "metadata" else k): v for k, v in clean(values).items()}
 
 
-KIND = Kind("financial_data", RESOURCE, "Financial data", _prepare)
+KIND = Kind("financial_data", RESOURCE, NOT_FOUND, _prepare)

@@ -12,17 +12,18 @@ from stdnum.mx import curp as stdnum_curp
 from stdnum.mx import rfc as stdnum_rfc
 
 from personas.domain.catalogs import resolve_state, state_by_code, state_by_id
-from personas.domain.errors import Rule, ValidationFailed
+from personas.domain.errors import Rule, Text, ValidationFailed
 
 Gender = Literal["MALE", "FEMALE"]
 _GENDERS: dict[str, Gender] = {"M": "MALE", "F": "FEMALE"}  # stdnum's get_gender answers M/F
 
-INVALID_CURP = Rule("invalid_curp", "CURP inválida: {} / Invalid CURP: {}")
+INVALID_CURP = Rule("invalid_curp", "CURP inválida: {}", "Invalid CURP: {}")
 INVALID_RFC_DATE = Rule(
     "invalid_rfc_date",
-    "RFC inválido: fecha incorrecta o palabra no permitida / Invalid RFC: wrong date or forbidden word",
+    "RFC inválido: fecha incorrecta o palabra no permitida",
+    "Invalid RFC: wrong date or forbidden word",
 )
-CURP_MISMATCH = Rule("curp_mismatch", "No coincide con la CURP ({}) / Does not match the CURP ({})")
+CURP_MISMATCH = Rule("curp_mismatch", "No coincide con la CURP ({})", "Does not match the CURP ({})")
 
 
 @dataclass(frozen=True)
@@ -33,13 +34,8 @@ class CurpInfo:
     state_code: str  # RENAPO code; "NE" for people born abroad
 
 
-def _both(spanish: str, english: str) -> str:
-    """Messages reach end users in Mexico and integrators elsewhere: say it in both languages."""
-    return f"{spanish} / {english}"
-
-
 def _curp_error(spanish: str, english: str) -> ValidationFailed:
-    return ValidationFailed({"national_id": [INVALID_CURP.format(spanish, english)]})
+    return ValidationFailed({"national_id": [INVALID_CURP.format(Text(spanish, english))]})
 
 
 def _curp_component_problem(number: str) -> ValidationFailed:
@@ -81,7 +77,7 @@ def parse_curp(value: object, today: date | None = None) -> CurpInfo:
 
 
 def _rfc_error(spanish: str, english: str) -> ValidationFailed:
-    return ValidationFailed({"tax_id": [_both(f"RFC inválido: {spanish}", f"Invalid RFC: {english}")]})
+    return ValidationFailed({"tax_id": [Text(f"RFC inválido: {spanish}", f"Invalid RFC: {english}")]})
 
 
 def check_rfc(value: object) -> str:
@@ -138,17 +134,17 @@ def _reconcile(result: dict[str, Any], info: CurpInfo) -> dict[str, list[str]]:
         result["birthdate"] = info.birthdate
     elif _as_date(result["birthdate"]) != info.birthdate:
         born = info.birthdate.isoformat()
-        errors["birthdate"] = [CURP_MISMATCH.format(born, born)]
+        errors["birthdate"] = [CURP_MISMATCH.format(born)]
 
     if not _present(result.get("gender")):
         result["gender"] = info.gender
     elif str(result["gender"]).strip().upper() != info.gender:
         gender = info.gender
-        errors["gender"] = [CURP_MISMATCH.format(gender, gender)]
+        errors["gender"] = [CURP_MISMATCH.format(gender)]
     else:
         result["gender"] = info.gender
 
-    mismatch = CURP_MISMATCH.format(state.code, state.code)
+    mismatch = CURP_MISMATCH.format(state.code)
     if not _present(result.get("entity_of_birth")):
         result["entity_of_birth"] = state.code
     elif resolve_state(result["entity_of_birth"]) != state:

@@ -4,15 +4,16 @@ from datetime import UTC, datetime
 
 from personas.domain import biometrics, files, json_depth, media
 from personas.domain.errors import NotFound, Rule, ValidationFailed
+from personas.domain.records import PERSON_NOT_FOUND
 
-INVALID_OCR = Rule("form_json", "Debe ser JSON válido / Must be valid JSON")
+INVALID_OCR = Rule("form_json", "Debe ser JSON válido", "Must be valid JSON")
 FACE_MATCH_TYPE = biometrics.type_code("FACE_MATCH_ID")
 
 
 def _living(uow, person_id: str):
     person = uow.people.get(person_id)
     if person is None:
-        raise NotFound("Person not found")
+        raise NotFound(PERSON_NOT_FOUND)
     return person
 
 

@@ -14,8 +14,10 @@ import json
 import re
 from itertools import accumulate
 
+from personas.domain.errors import Text
+
 MAX_DEPTH = 30
-TOO_DEEP = "El JSON anida más de {} niveles / The JSON nests more than {} levels"
+TOO_DEEP = Text("El JSON anida más de {} niveles", "The JSON nests more than {} levels")
 
 _STRINGS = {str: re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"'), bytes: re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')}
 _NOT_BRACKETS = {str: re.compile(r"[^\[\]{}]+"), bytes: re.compile(rb"[^\[\]{}]+")}
@@ -35,7 +37,7 @@ def depth(text: str | bytes) -> int:
 
 def check(text: str | bytes, limit: int = MAX_DEPTH) -> None:
     if depth(text) > limit:
-        raise TooDeep(TOO_DEEP.format(limit, limit))
+        raise TooDeep(TOO_DEEP.format(limit))
 
 
 def loads(text: str | bytes, limit: int = MAX_DEPTH):

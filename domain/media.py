@@ -9,7 +9,7 @@ import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from personas.domain.errors import NotFound, ValidationFailed
+from personas.domain.errors import NotFound, Text, ValidationFailed
 from personas.domain.files import (
     TEMPORARY_LIFETIME,
     UNKNOWN_TEMPORARY,
@@ -22,6 +22,7 @@ from personas.domain.files import (
 from personas.domain.timestamps import iso
 
 EVENT = "media_added_to_model"
+FILE_NOT_FOUND = Text("No se encontró el archivo", "File not found")
 log = logging.getLogger("personas")
 
 
@@ -139,7 +140,7 @@ def find_media(uow, media_uuid: str, **owner):
     """The media with that uuid (and owner, when given); 404 otherwise."""
     found = uow.media.page(1, 1, uuid=media_uuid, **owner).items
     if not found:
-        raise NotFound("File not found")
+        raise NotFound(FILE_NOT_FOUND)
     return found[0]
 
 

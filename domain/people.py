@@ -9,14 +9,14 @@ from datetime import UTC, date, datetime
 from personas.domain import catalogs, validations
 from personas.domain.errors import Conflict, NotFound, Rule, ValidationFailed
 from personas.domain.identity import age, check_person_identity, information_percentage, parse_curp
-from personas.domain.records import living_person
+from personas.domain.records import PERSON_NOT_FOUND, living_person
 from personas.domain.timestamps import iso
 
 DUPLICATE = Rule(
-    "duplicate_national_id", "Ya existe una persona con esta CURP / A person with this national_id already exists"
+    "duplicate_national_id", "Ya existe una persona con esta CURP", "A person with this national_id already exists"
 )
-UNKNOWN_REFERENCE = Rule("unknown_reference", "No existe / Unknown {}: {}")
-NOT_DELETED = Rule("person_not_deleted", "La persona no está eliminada / The person is not deleted")
+UNKNOWN_REFERENCE = Rule("unknown_reference", "No existe {}: {}", "Unknown {}: {}")
+NOT_DELETED = Rule("person_not_deleted", "La persona no está eliminada", "The person is not deleted")
 IDENTITY_FIELDS = ("national_id", "birthdate", "gender", "entity_of_birth", "state_id")
 
 
@@ -146,7 +146,7 @@ def restore_person(uow, person_id: str):
     """Bring a soft-deleted person back; records `person_restore`."""
     person = uow.people.get_any(person_id)
     if person is None:
-        raise NotFound("Person not found")
+        raise NotFound(PERSON_NOT_FOUND)
     if person.deleted_at is None:
         raise ValidationFailed({"id": [NOT_DELETED]})
     if uow.people.national_id_taken(person.national_id):

@@ -15,7 +15,7 @@ from personas.domain.people_import import ADDRESS_COLUMNS, CONTACT_COLUMNS, PERS
 from personas.domain.spreadsheets import FORMULA_STARTS
 
 EXPORT_PERSON_COLUMNS = ("id", *PERSON_COLUMNS, "created_at")
-END_BEFORE_START = Rule("end_before_start", "Debe ser igual o posterior a start_date / Must not be before start_date")
+END_BEFORE_START = Rule("end_before_start", "Debe ser igual o posterior a start_date", "Must not be before start_date")
 
 
 def sections(exclude: Iterable[str]) -> tuple[bool, bool]:
@@ -33,13 +33,21 @@ def header(with_address: bool, with_contact: bool) -> list[str]:
     return names
 
 
-def date_range(start: str, end: str) -> tuple[datetime, datetime]:
-    """[start 00:00, the day after end 00:00) in naive UTC, as timestamps are stored: both days inclusive."""
-    first, last = date.fromisoformat(str(start)[:10]), date.fromisoformat(str(end)[:10])
-    if last < first:
+def date_range(start: str | None, end: str | None) -> tuple[datetime | None, datetime | None]:
+    """[start 00:00, the day after end 00:00) in naive UTC, as timestamps are stored: both days inclusive.
+
+    A date not given leaves that side open (None): the seed requires neither, so an export of everyone
+    sends none.
+    """
+    first = date.fromisoformat(str(start)[:10]) if start else None
+    last = date.fromisoformat(str(end)[:10]) if end else None
+    if first is not None and last is not None and last < first:
         raise ValidationFailed({"end_date": [END_BEFORE_START]})
-    after = datetime.max if last == date.max else datetime.combine(last + timedelta(days=1), time.min)
-    return datetime.combine(first, time.min), after
+    if last is None:
+        after = None
+    else:
+        after = datetime.max if last == date.max else datetime.combine(last + timedelta(days=1), time.min)
+    return (None if first is None else datetime.combine(first, time.min)), after
 
 
 def _text(value: object) -> object:

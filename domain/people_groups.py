@@ -1,12 +1,12 @@
 """Use cases for people groups."""
 
-from personas.domain.errors import NotFound
+from personas.domain.errors import NotFound, Text
 
 
 def get_group(uow, group_id: str):
     group = uow.people_groups.get(group_id)
     if group is None:
-        raise NotFound("People group not found")
+        raise NotFound(Text("No se encontró el grupo de personas", "People group not found"))
     return group
 
 

@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from personas.domain import addresses, contact_data, people, spreadsheets
 from personas.domain.catalogs import resolve_state
-from personas.domain.errors import DuplicateKey, Rule, ValidationFailed
+from personas.domain.errors import DuplicateKey, Rule, Text, ValidationFailed
 
 PERSON_COLUMNS = (
     "national_id",
@@ -49,15 +49,15 @@ LISTED_FAILURES = 100  # failed rows the answer lists; the others are only count
 ECHOED_NATIONAL_ID = 40
 XLSX_MAGIC = b"PK\x03\x04"
 
-REQUIRED = "Campo requerido / Required field"
-TOO_LONG = "Máximo {} caracteres / At most {} characters"
-BAD_FORMAT = "Formato inválido / Invalid format"
-NOT_INTEGER = "Debe ser un entero positivo / Must be a positive integer"
-BAD_GENDER = "Debe ser MALE o FEMALE / Must be MALE or FEMALE"
+REQUIRED = Text("Campo requerido", "Required field")
+TOO_LONG = Text("Máximo {} caracteres", "At most {} characters")
+BAD_FORMAT = Text("Formato inválido", "Invalid format")
+NOT_INTEGER = Text("Debe ser un entero positivo", "Must be a positive integer")
+BAD_GENDER = Text("Debe ser MALE o FEMALE", "Must be MALE or FEMALE")
 NOT_A_FILE = spreadsheets.NOT_AN_XLSX
-EMPTY_FILE = Rule("empty_file", "Archivo vacío / Empty file")
-UNKNOWN_COLUMNS = Rule("import_columns", "Columnas desconocidas / Unknown columns: {}")
-MISSING_COLUMNS = Rule("import_columns", "Faltan columnas / Missing columns: {}")
+EMPTY_FILE = Rule("empty_file", "Archivo vacío", "Empty file")
+UNKNOWN_COLUMNS = Rule("import_columns", "Columnas desconocidas: {}", "Unknown columns: {}")
+MISSING_COLUMNS = Rule("import_columns", "Faltan columnas: {}", "Missing columns: {}")
 
 
 def _file_error(message: str) -> ValidationFailed:
@@ -156,7 +156,7 @@ def _person(cells: dict[str, str], errors: dict) -> dict:
             data[column] = value
     for column, limit in MAX_LENGTHS.items():
         if len(data.get(column) or "") > limit:
-            errors[column] = [TOO_LONG.format(limit, limit)]
+            errors[column] = [TOO_LONG.format(limit)]
     nid = data["national_id"]
     if not nid:
         errors["national_id"] = [REQUIRED]
@@ -195,7 +195,7 @@ def _address(cells: dict[str, str], errors: dict) -> dict | None:
     for field, value in data.items():
         limit = ADDRESS_MAX.get(field, 255)
         if len(value) > limit:
-            errors[f"address_{field}"] = [TOO_LONG.format(limit, limit)]
+            errors[f"address_{field}"] = [TOO_LONG.format(limit)]
     if "zip_code" in data and not ZIP_SHAPE.match(data["zip_code"]):
         errors["address_zip_code"] = [BAD_FORMAT]
     # The file has no column for references, which the address requires: they are left empty.

@@ -3,10 +3,12 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from personas.domain.errors import NotFound, Rule, ValidationFailed
+from personas.domain.errors import NotFound, Rule, Text, ValidationFailed
 from personas.domain.ports import Records
 
-UNKNOWN_PERSON = Rule("unknown_person", "No existe la persona / Unknown person")
+UNKNOWN_PERSON = Rule("unknown_person", "No existe la persona", "Unknown person")
+PERSON_NOT_FOUND = Text("No se encontró la persona", "Person not found")
+RECORD_NOT_FOUND = Text("No se encontró el registro", "Record not found")
 
 
 def require_person(uow, person_id: str | None, field: str = "person_id"):
@@ -21,15 +23,15 @@ def living_person(uow, person_id: str):
     """The living person at a person's own URL; an unknown or deleted one is the client's 404."""
     person = uow.people.get(person_id)
     if person is None:
-        raise NotFound("Person not found")
+        raise NotFound(PERSON_NOT_FOUND)
     return person
 
 
-def get_record(records, record_id, label: str = "Record"):
-    """The record of `records` (a repository of the unit of work) with that id, or NotFound."""
+def get_record(records, record_id, missing: Text = RECORD_NOT_FOUND):
+    """The record of `records` (a repository of the unit of work) with that id, or NotFound saying `missing`."""
     record = records.get(record_id)
     if record is None:
-        raise NotFound(f"{label} not found")
+        raise NotFound(missing)
     return record
 
 
@@ -65,14 +67,14 @@ class Kind:
     """A kind of child record whose use cases differ only in how values are checked and published.
 
     `name` is its repository on the unit of work and the kind of its view; `resource` names it in
-    events, `label` in a 404. `prepare(values, record)` checks the values of a new record (`record` is
-    None) or the changes to `record`, raising ValidationFailed, and returns what is stored. `published`
-    turns the record's view into the event payload.
+    events; `missing` is the message of its 404. `prepare(values, record)` checks the values of a new
+    record (`record` is None) or the changes to `record`, raising ValidationFailed, and returns what is
+    stored. `published` turns the record's view into the event payload.
     """
 
     name: str
     resource: str
-    label: str
+    missing: Text
     prepare: Callable[[dict, object | None], dict]
     published: Callable[[dict], dict] = _as_is
 
@@ -83,7 +85,7 @@ class Kind:
         return self.published(uow.view(self.name, record))
 
     def get(self, uow, record_id: str):
-        return get_record(self.records(uow), record_id, self.label)
+        return get_record(self.records(uow), record_id, self.missing)
 
     def create(self, uow, data: dict):
         """Store a record of a living person; records `updated_data_to_person`."""

@@ -4,11 +4,13 @@ Use cases take a unit of work: its `references` repository, and the view `refere
 """
 
 from personas.domain.catalogs import PERSON_RELATIONS, CatalogEntry, by_id
-from personas.domain.errors import Rule, ValidationFailed
+from personas.domain.errors import Rule, Text, ValidationFailed
 from personas.domain.records import data_updated, get_record, require_person
 
+NOT_FOUND = Text("No se encontró la referencia", "Reference not found")
+
 RESOURCE = "person_reference"
-UNKNOWN_RELATION = Rule("unknown_reference", "No existe / Unknown person_relation_id: {}")
+UNKNOWN_RELATION = Rule("unknown_reference", "No existe person_relation_id: {}", "Unknown person_relation_id: {}")
 
 
 def relation(relation_id: object) -> CatalogEntry | None:
@@ -39,7 +41,7 @@ def _check(uow, data: dict) -> None:
 
 
 def get_reference(uow, reference_id: str):
-    return get_record(uow.references, reference_id, "Reference")
+    return get_record(uow.references, reference_id, NOT_FOUND)
 
 
 def create_reference(uow, data: dict):

@@ -23,7 +23,7 @@ import zlib
 from collections.abc import Iterator
 from xml.etree.ElementTree import ParseError
 
-from personas.domain.errors import Rule, ValidationFailed
+from personas.domain.errors import Rule, Text, ValidationFailed
 
 MB = 1024 * 1024
 MAX_PARTS = 1000
@@ -39,12 +39,12 @@ MAX_COLUMNS = 64
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NEUTRALISED_STARTS = tuple("'" + start for start in FORMULA_STARTS)
 
-NOT_AN_XLSX = Rule("unreadable_file", "No es un CSV UTF-8 ni un XLSX / Not a UTF-8 CSV nor an XLSX file")
-TOO_BIG = "La hoja de cálculo excede {} / The spreadsheet exceeds {}"
+NOT_AN_XLSX = Rule("unreadable_file", "No es un CSV UTF-8 ni un XLSX", "Not a UTF-8 CSV nor an XLSX file")
+TOO_BIG = Text("La hoja de cálculo excede {}", "The spreadsheet exceeds {}")
 
 
 def _too_big(what: str) -> ValidationFailed:
-    return ValidationFailed({"file": [TOO_BIG.format(what, what)]})
+    return ValidationFailed({"file": [TOO_BIG.format(what)]})
 
 
 def _check_end_record(stream) -> None:
@@ -58,7 +58,7 @@ def _check_end_record(stream) -> None:
         raise ValidationFailed({"file": [NOT_AN_XLSX]})
     parts, directory = struct.unpack("<HI", tail[at + 10 : at + 16])
     if parts > MAX_PARTS or directory > MAX_DIRECTORY:  # also the ZIP64 markers 0xFFFF, 0xFFFFFFFF
-        raise _too_big(f"{MAX_PARTS} partes / parts")
+        raise _too_big(Text(f"{MAX_PARTS} partes", f"{MAX_PARTS} parts"))
     stream.seek(0)
 
 
@@ -109,9 +109,9 @@ def _rows_of(parts: _Parts, reader) -> Iterator[tuple]:
     sheet = reader.wb.worksheets[0]
     for number, row in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True), start=1):
         if number > MAX_ROWS:
-            raise _too_big(f"{MAX_ROWS} filas / rows")
+            raise _too_big(Text(f"{MAX_ROWS} filas", f"{MAX_ROWS} rows"))
         if len(row) > MAX_COLUMNS and row[MAX_COLUMNS] not in (None, ""):
-            raise _too_big(f"{MAX_COLUMNS} columnas / columns")
+            raise _too_big(Text(f"{MAX_COLUMNS} columnas", f"{MAX_COLUMNS} columns"))
         yield row[:MAX_COLUMNS]
 
 

@@ -20,8 +20,12 @@ values that cannot be ordered (a number and a string, null) are false instead of
 import re
 from dataclasses import dataclass
 
+from personas.domain.errors import Text
+
 MAX_LENGTH = 1000
 MAX_DEPTH = 32  # bounds the recursion of nested parentheses and `not`s
+TOO_DEEP = Text(f"anidada a más de {MAX_DEPTH} niveles", f"nested deeper than {MAX_DEPTH} levels")
+UNEXPECTED = Text("{} inesperado", "unexpected {}")
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -48,16 +52,21 @@ class Token:
 
 def tokenize(text: str) -> list[Token]:
     if not isinstance(text, str):
-        raise ExpressionError("must be a string")
+        raise ExpressionError(Text("debe ser un texto", "must be a string"))
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"longer than {MAX_LENGTH} characters")
+        raise ExpressionError(Text(f"más de {MAX_LENGTH} caracteres", f"longer than {MAX_LENGTH} characters"))
     tokens, position = [], 0
     while position < len(text):
         if text[position:].strip() == "":
             break
         match = _TOKEN.match(text, position)
         if match is None:
-            raise ExpressionError(f"unexpected character at position {position + 1}")
+            raise ExpressionError(
+                Text(
+                    f"carácter inesperado en la posición {position + 1}",
+                    f"unexpected character at position {position + 1}",
+                )
+            )
         position = match.end()
         if (raw := match.group("string")) is not None:
             tokens.append(Token("string", re.sub(r"\\(.)", r"\1", raw[1:-1])))
@@ -83,7 +92,7 @@ class _Parser:
     def take(self) -> Token:
         token = self.peek()
         if token is None:
-            raise ExpressionError("the expression ends too early")
+            raise ExpressionError(Text("la expresión termina antes de tiempo", "the expression ends too early"))
         self.position += 1
         return token
 
@@ -96,7 +105,7 @@ class _Parser:
 
     def expression(self, depth: int = 0):
         if depth > MAX_DEPTH:
-            raise ExpressionError(f"nested deeper than {MAX_DEPTH} levels")
+            raise ExpressionError(TOO_DEEP)
         node = self.conjunction(depth)
         while self.accept("word", "or"):
             node = ("or", node, self.conjunction(depth))
@@ -111,7 +120,7 @@ class _Parser:
     def negation(self, depth: int):
         if self.accept("word", "not"):
             if depth > MAX_DEPTH:
-                raise ExpressionError(f"nested deeper than {MAX_DEPTH} levels")
+                raise ExpressionError(TOO_DEEP)
             return ("not", self.negation(depth + 1))
         return self.comparison(depth)
 
@@ -128,7 +137,7 @@ class _Parser:
         if token.kind == "op" and token.value == "(":
             node = self.expression(depth + 1)
             if not self.accept("op", ")"):
-                raise ExpressionError("a parenthesis is not closed")
+                raise ExpressionError(Text("falta cerrar un paréntesis", "a parenthesis is not closed"))
             return node
         if token.kind in ("string", "number"):
             return ("literal", token.value)
@@ -136,17 +145,17 @@ class _Parser:
             return ("literal", {"true": True, "false": False, "null": None}[token.value])
         if token.kind == "path":
             return ("path", tuple(token.value.split(".")))
-        raise ExpressionError(f"unexpected {token.value!r}")
+        raise ExpressionError(UNEXPECTED.format(repr(token.value)))
 
 
 def parse(text: str):
     """The expression's tree; ExpressionError when it is not valid."""
     parser = _Parser(tokenize(text))
     if parser.peek() is None:
-        raise ExpressionError("the expression is empty")
+        raise ExpressionError(Text("la expresión está vacía", "the expression is empty"))
     tree = parser.expression()
     if parser.peek() is not None:
-        raise ExpressionError(f"unexpected {parser.peek().value!r}")
+        raise ExpressionError(UNEXPECTED.format(repr(parser.peek().value)))
     return tree
 
 

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from personas.domain import people
-from personas.domain.errors import NotFound, Rule, ValidationFailed
+from personas.domain.errors import NotFound, Rule, Text, ValidationFailed
 
 ALREADY_PROMOTED = Rule(
-    "already_promoted", "La persona temporal ya fue promovida / The temporary person was already promoted"
+    "already_promoted", "La persona temporal ya fue promovida", "The temporary person was already promoted"
 )
 # What the new person takes from the temporary one; `person_data` of the request wins over each.
+TEMPORARY_NOT_FOUND = Text("No se encontró la persona temporal", "Temporary person not found")
 PERSON_FIELDS = (
     "name",
     "first_lastname",
@@ -43,7 +44,7 @@ class Promotion:
 def get_temporary_person(uow, temporary_id: str):
     temporary = uow.temporary_people.get(temporary_id)
     if temporary is None:
-        raise NotFound("Temporary person not found")
+        raise NotFound(TEMPORARY_NOT_FOUND)
     return temporary
 
 
@@ -67,7 +68,7 @@ def claim(uow, temporary_id: str):
     """The temporary person to promote, locked until the transaction ends; a promoted one is a 422."""
     temporary = uow.temporary_people.get_for_update(temporary_id)
     if temporary is None:
-        raise NotFound("Temporary person not found")
+        raise NotFound(TEMPORARY_NOT_FOUND)
     if temporary.person_id is not None:
         raise ValidationFailed({"id": [ALREADY_PROMOTED]})
     return temporary

@@ -25,11 +25,13 @@ from personas.domain.errors import Rule
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-BAD_URL = Rule("url_form", "URL http o https con host / Must be an http or https URL with a host")
-BAD_PORT = Rule("url_form", "El puerto de la URL no es válido / The URL's port is not valid")
-NUMERIC_HOST = Rule("url_form", "Escriba la IP como a.b.c.d / Write an IPv4 address in dotted decimal form")
-INTERNAL = Rule("url_not_public", "La URL apunta a una dirección no pública / The URL points to a non-public address")
-UNRESOLVED = Rule("url_unresolved", "No se pudo resolver el host de la URL / The URL's host name could not be resolved")
+BAD_URL = Rule("url_form", "URL http o https con host", "Must be an http or https URL with a host")
+BAD_PORT = Rule("url_form", "El puerto de la URL no es válido", "The URL's port is not valid")
+NUMERIC_HOST = Rule("url_form", "Escriba la IP como a.b.c.d", "Write an IPv4 address in dotted decimal form")
+INTERNAL = Rule("url_not_public", "La URL apunta a una dirección no pública", "The URL points to a non-public address")
+UNRESOLVED = Rule(
+    "url_unresolved", "No se pudo resolver el host de la URL", "The URL's host name could not be resolved"
+)
 
 # Not globally routable although `is_global` may say otherwise on some Python versions.
 BLOCKED = tuple(

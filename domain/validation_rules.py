@@ -85,7 +85,7 @@ def _check_http(config: dict, errors: dict) -> dict:
     try:
         success_if.parse(expression)
     except success_if.ExpressionError as exc:
-        errors["config.success_if"] = [BAD_EXPRESSION.format(exc)]
+        errors["config.success_if"] = [BAD_EXPRESSION.format(exc.args[0])]
     if config.get("target", "person") not in TARGETS:
         errors["config.target"] = [BAD_TARGET]
     checked = {"url": url, "method": method, "headers": headers, "body": body, "success_if": expression}

@@ -10,7 +10,7 @@ to start runs with (whoever builds the unit of work hands them in).
 from datetime import UTC, datetime
 
 from personas.domain import validation_rules as rules
-from personas.domain.errors import NotFound, Rule, ValidationFailed
+from personas.domain.errors import NotFound, Rule, Text, ValidationFailed
 from personas.domain.records import living_person
 from personas.domain.timestamps import iso
 
@@ -25,14 +25,15 @@ TRIGGERS = {
     "ine_attached": ("ine", "anti_spoofing"),
     "face_match": ("face_duplicity",),
 }
-UNKNOWN_VALIDATION = Rule("unknown_validation", "No existe la validación / Unknown validation: {}")
-INACTIVE = Rule("validation_inactive", "La validación no está activa / The validation is not active: {}")
-WRONG_TARGET = Rule("validation_target", "La validación no aplica a {} / The validation does not apply to {}: {}")
+UNKNOWN_VALIDATION = Rule("unknown_validation", "No existe la validación: {}", "Unknown validation: {}")
+INACTIVE = Rule("validation_inactive", "La validación no está activa: {}", "The validation is not active: {}")
+WRONG_TARGET = Rule("validation_target", "La validación no aplica a {}: {}", "The validation does not apply to {}: {}")
 RETRY_REFUSED = Rule(
     "retry_refused",
-    "La validación no permite reintentos; use force=true / Validation retry not allowed; use force=true",
+    "La validación no permite reintentos; use force=true",
+    "Validation retry not allowed; use force=true",
 )
-UNKNOWN_CATALOG = Rule("unknown_reference", "No existe el catálogo / Unknown custom catalog: {}")
+UNKNOWN_CATALOG = Rule("unknown_reference", "No existe el catálogo: {}", "Unknown custom catalog: {}")
 
 
 def _now() -> datetime:
@@ -83,7 +84,7 @@ def create_validation(uow, data: dict, urls=None):
 def get_validation(uow, validation_id: str):
     validation = uow.validations.validation(validation_id)
     if validation is None:
-        raise NotFound("Validation not found")
+        raise NotFound(Text("No se encontró la validación", "Validation not found"))
     return validation
 
 
@@ -101,7 +102,7 @@ def update_validation(uow, validation_id: str, changes: dict, urls=None):
 def get_result(uow, result_id: str):
     result = uow.validations.result(result_id)
     if result is None:
-        raise NotFound("Validation result not found")
+        raise NotFound(Text("No se encontró el resultado de validación", "Validation result not found"))
     return result
 
 
@@ -139,7 +140,7 @@ def _chosen(uow, ids, target: str) -> list:
         elif not validation.active:
             problems.append(INACTIVE.format(validation_id))
         elif rules.target_of(validation.klass, validation.config) != target:
-            problems.append(WRONG_TARGET.format(target, target, validation_id))
+            problems.append(WRONG_TARGET.format(target, validation_id))
     if problems:
         raise ValidationFailed({"validations": problems})
     return [found[i] for i in dict.fromkeys(ids)]

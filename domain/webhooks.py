@@ -14,6 +14,8 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
+from personas.domain.errors import Text
+
 SECRET_PREFIX = "whsec_"
 
 # Growing intervals after each failed attempt, adding up to about 27 hours (the Standard Webhooks
@@ -48,6 +50,13 @@ FORBIDDEN_HEADERS = frozenset(
     }
 )
 FORBIDDEN_PREFIXES = ("proxy-", "webhook-", "x-forwarded-")
+TOO_MANY_HEADERS = Text("como máximo {} encabezados", "at most {} headers")
+BAD_HEADER_NAME = Text("nombre de encabezado inválido: {}", "not a valid header name: {}")
+RESERVED_HEADER = Text("encabezado reservado: {}", "reserved header: {}")
+BAD_HEADER_VALUE = Text(
+    "{}: el valor debe tener como máximo 1000 caracteres ASCII visibles",
+    "{}: the value must be at most 1000 visible ASCII characters",
+)
 
 
 def new_secret() -> str:
@@ -76,18 +85,18 @@ def encode(doc) -> bytes:
     return json.dumps(doc, ensure_ascii=False, default=str).encode("utf-8")
 
 
-def header_problems(extra) -> list[str]:
+def header_problems(extra) -> list[Text]:
     """What makes a channel's extra headers unsafe to send ([] when they are fine)."""
     if not isinstance(extra, dict):
-        return ["headers must be an object of names to strings"]
-    problems = [f"at most {MAX_HEADERS} headers"] if len(extra) > MAX_HEADERS else []
+        return [Text("headers debe ser un objeto de nombres a textos", "headers must be an object of names to strings")]
+    problems = [TOO_MANY_HEADERS.format(MAX_HEADERS)] if len(extra) > MAX_HEADERS else []
     for name, value in extra.items():
         if not isinstance(name, str) or not HEADER_NAME.fullmatch(name):
-            problems.append(f"not a valid header name: {name!r}"[:100])
+            problems.append(BAD_HEADER_NAME.format(repr(name)[:60]))
         elif name.lower() in FORBIDDEN_HEADERS or name.lower().startswith(FORBIDDEN_PREFIXES):
-            problems.append(f"reserved header: {name}")
+            problems.append(RESERVED_HEADER.format(name))
         elif not isinstance(value, str) or not HEADER_VALUE.fullmatch(value):
-            problems.append(f"{name}: the value must be at most 1000 visible ASCII characters")
+            problems.append(BAD_HEADER_VALUE.format(name))
     return problems
 
 

@@ -18,4 +18,4 @@ def _view(record) -> dict:
     get_bank_data,
     update_bank_data,
     delete_bank_data,
-) = operations(banking.KIND, bank_in.load, _view)
+) = operations(banking.KIND, bank_in.load, _view, created=200)

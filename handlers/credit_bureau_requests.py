@@ -5,6 +5,8 @@ from personas.handlers.envelope import envelope, paginated
 from personas.handlers.runtime import unit_of_work
 from personas.handlers.schemas.credit_bureau_requests import request_in, request_out
 
+DELETED = "Ok"  # the seed's `result` of a delete; the id goes beside it
+
 
 def list_credit_bureau_requests(page=1, per_page=20, person_id=None, cursor=None):
     with unit_of_work() as uow:
@@ -29,4 +31,4 @@ def delete_credit_bureau_request(id):
     with unit_of_work() as uow:
         requests.delete_request(uow, id)
         uow.commit()
-    return envelope({"id": id})
+    return envelope(DELETED, deleted={"id": id})

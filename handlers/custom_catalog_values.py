@@ -3,13 +3,14 @@
 import io
 
 from personas.domain import custom_catalogs as catalogs
-from personas.domain.errors import Rule, ValidationFailed
+from personas.domain.errors import Rule, Text, ValidationFailed
 from personas.handlers.envelope import envelope, paginated
 from personas.handlers.errors import PayloadTooLarge
 from personas.handlers.runtime import unit_of_work
 from personas.handlers.schemas.custom_catalogs import value_in, value_out
 
 MAX_CSV_BYTES = 2 * 1024 * 1024
+CSV_TOO_LARGE = Text("El CSV admite hasta {} bytes", "CSV files are limited to {} bytes")
 ONE_FILE = Rule(
     "file_source", "Envíe el CSV en csv_file o en file, uno solo", "Send the CSV in csv_file or in file, exactly one"
 )
@@ -62,7 +63,7 @@ def bulk_create_custom_catalog_values(body, csv_file=None, file=None):
         raise ValidationFailed({catalogs.FILE_FIELD: [ONE_FILE]})
     stream, size = _csv_stream(sent[0])
     if size > MAX_CSV_BYTES:
-        raise PayloadTooLarge(f"CSV files are limited to {MAX_CSV_BYTES} bytes")
+        raise PayloadTooLarge(CSV_TOO_LARGE.format(MAX_CSV_BYTES))
     with unit_of_work() as uow:
         catalogs.bulk_create(uow, body["custom_catalog_id"], stream)
         uow.commit()

@@ -10,4 +10,4 @@ from personas.handlers.schemas.employment_data import employment_in, employment_
     get_employment_data,
     update_employment_data,
     delete_employment_data,
-) = operations(employment.KIND, employment_in.load, employment_out.dump)
+) = operations(employment.KIND, employment_in.load, employment_out.dump, created=200)

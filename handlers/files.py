@@ -8,7 +8,7 @@ from connexion.exceptions import ProblemException
 from flask import Response
 
 from personas.domain import files, media
-from personas.domain.errors import Rule, ValidationFailed
+from personas.domain.errors import NotFound, Rule, ValidationFailed
 from personas.handlers.envelope import envelope, paginated
 from personas.handlers.errors import PayloadTooLarge
 from personas.handlers.http_policy import site_url
@@ -16,7 +16,10 @@ from personas.handlers.outbound_urls import url_policy
 from personas.handlers.runtime import current, unit_of_work
 from personas.handlers.schemas.files import temporary_file_out
 
-MISSING_FILE = Rule("file_source", "Envíe `file` o `file_tmp_id` / Send `file` or `file_tmp_id`")
+# The seed's `result` texts; what the service has to add (the media, whether the work was queued) goes
+# beside `result` in the envelope.
+FILE_SAVED, FILES_SAVED, FILES_QUEUED, DELETED = "File saved", "Files saved", "Files queued", "Ok"
+MISSING_FILE = Rule("file_source", "Envíe `file` o `file_tmp_id`", "Send `file` or `file_tmp_id`")
 
 
 def storage():
@@ -28,7 +31,7 @@ def receive(upload, limit: int = files.MAX_FILE, field: str = "file") -> files.U
     try:
         return files.receive(upload.stream, upload.filename, limit, field)
     except files.TooLarge as exc:
-        raise PayloadTooLarge(str(exc)) from exc
+        raise PayloadTooLarge(exc.args[0]) from exc
 
 
 def forget(keys) -> None:
@@ -53,7 +56,7 @@ def upload_file(body, file=None):
         result = media.view(found)
         uow.commit()
     forget(leftovers)
-    return envelope(result), 201
+    return envelope(FILE_SAVED, media=result)
 
 
 def save_temporary_files(body):
@@ -66,8 +69,9 @@ def save_temporary_files(body):
                 if uow.temporary_files.get(item["tmp_id"]) is None:
                     raise ValidationFailed({f"files.{i}.tmp_id": [files.UNKNOWN_TEMPORARY]})
         current().jobs.enqueue("personas.jobs.files.attach_temporary", [dict(item) for item in items])
-        return envelope("Files queued"), 202
-    return envelope(attach_temporary(items, "files.{}.tmp_id", "tmp_id")), 201
+        return envelope(FILES_QUEUED, queued=True, media=[])
+    # The seed answers "Files queued" to this form too (its sample has async false).
+    return envelope(FILES_QUEUED, queued=False, media=attach_temporary(items, "files.{}.tmp_id", "tmp_id"))
 
 
 def attach_temporary(items, field: str, id_key: str) -> list:
@@ -101,7 +105,7 @@ def save_files_from_urls(body):
     current().jobs.enqueue(
         "personas.jobs.files.save_from_urls", [dict(i) for i in urls], [dict(i) for i in temporaries]
     )
-    return envelope("Files queued"), 202
+    return envelope(FILES_SAVED, queued=True)
 
 
 def upload_temporary_file(body=None, file=None):
@@ -150,7 +154,7 @@ def delete_file(model, model_id, media_uuid, collection=None):
         ids, key = media.delete_media(uow, query)
         uow.commit()
     forget([key])
-    return envelope(ids)
+    return envelope(DELETED, deleted=ids)
 
 
 def download_file(id, expires, signature):
@@ -162,7 +166,7 @@ def download_file(id, expires, signature):
     try:
         chunks = storage().chunks(key)
     except FileNotFoundError as exc:
-        raise ProblemException(status=404, title="Not Found", detail="File not found") from exc
+        raise NotFound(media.FILE_NOT_FOUND) from exc
     # A plain ASCII name for old clients, the exact one (RFC 6266) for the rest; quotes cannot break out.
     plain = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name)
     disposition = f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name)}"

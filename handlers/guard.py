@@ -13,10 +13,12 @@
 
 import re
 
-import orjson
 from connexion.frameworks.starlette import starlettify_path
 from connexion.middleware.abstract import SpecMiddleware
 from starlette.routing import compile_path
+
+from personas.domain.errors import Text
+from personas.handlers.errors import MESSAGES, asgi_answer
 
 CONTROL = re.compile(rb"%(0[0-9a-f]|1[0-9a-f]|7f)", re.IGNORECASE)
 RAW_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -26,12 +28,12 @@ MAX_BODY = 20 * 1024 * 1024
 MAX_BODY_EXTENSION = "x-personas-max-body"
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+CONTROL_IN_PATH = Text("La ruta no puede tener caracteres de control", "Control characters are not allowed in the path")
+BAD_LENGTH = Text("Content-Length inválido", "Invalid Content-Length")
 
 
-async def _refuse(send, status: int, message: str, extra_headers: tuple = ()) -> None:
-    body = orjson.dumps({"success": False, "code": status, "error": message})
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    headers.extend(extra_headers)
+async def _refuse(scope, send, status: int, message: str, extra_headers: tuple = ()) -> None:
+    body, headers = asgi_answer(scope, status, message, extra_headers)
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -103,21 +105,21 @@ class Guard(SpecMiddleware):
             return await self.app(scope, receive, send)
         raw = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
         if CONTROL.search(raw) or RAW_CONTROL.search(scope["path"]):
-            return await _refuse(send, 400, "Control characters are not allowed in the path")
+            return await _refuse(scope, send, 400, CONTROL_IN_PATH)
         root = scope.get("root_path", "")
         route_path = scope["path"][len(root) :] if root and scope["path"].startswith(root) else scope["path"]
         matches = self._matches(route_path)
         allowed = self._allowed(matches, scope["method"].upper())
         if allowed is not None:
             allow = (b"allow", ", ".join(allowed).encode())
-            return await _refuse(send, 405, "Method not allowed", (allow,))
+            return await _refuse(scope, send, 405, MESSAGES[405], (allow,))
         cap = self._cap(route_path, matches)
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 if not value.isdigit():
-                    return await _refuse(send, 400, "Invalid Content-Length")
+                    return await _refuse(scope, send, 400, BAD_LENGTH)
                 if int(value) > cap:
-                    return await _refuse(send, 413, "Payload too large")
+                    return await _refuse(scope, send, 413, MESSAGES[413])
         seen = 0
         started = False
 
@@ -140,4 +142,4 @@ class Guard(SpecMiddleware):
             await self.app(scope, counted_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await _refuse(send, 413, "Payload too large")
+                await _refuse(scope, send, 413, MESSAGES[413])

@@ -10,11 +10,16 @@ import threading
 import time
 import weakref
 
+from flask import request
+
+from personas.domain.errors import Text
+from personas.handlers.language import HEADER, answer_headers, negotiate
 from personas.handlers.runtime import Runtime, current
 from personas.persistence.readiness import database_check
 
 CHECK_TIMEOUT = 2.0
 RETRY_AFTER = 5
+NOT_READY = Text("Servicio no listo: {}", "Not ready: {}")
 
 
 class Probe:
@@ -91,11 +96,11 @@ def get_health_ready():
     down = [name for name, state in parts.items() if state == "error"]
     if not down:
         return {"success": True, "result": {"status": "ok", **parts}}
-    names = ", ".join(down)
+    asked = negotiate(request.headers.get(HEADER))
     body = {
         "success": False,
         "code": 503,
-        "error": f"Servicio no listo: {names} / Not ready: {names}",
+        "error": NOT_READY.format(", ".join(down)).in_language(asked),
         "result": {"status": "degraded", **parts},
     }
-    return body, 503, {"Retry-After": str(RETRY_AFTER)}
+    return body, 503, {"Retry-After": str(RETRY_AFTER), **answer_headers(asked)}

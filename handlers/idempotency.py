@@ -21,11 +21,10 @@ import logging
 import re
 import time
 
-import orjson
 from connexion.middleware.abstract import SpecMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
 
-from personas.domain.errors import Rule
+from personas.domain.errors import Rule, Text
 from personas.handlers import errors
 from personas.handlers.metrics import IDEMPOTENCY_REPLAYS
 from personas.handlers.runtime import current
@@ -40,10 +39,13 @@ BOUNDARY = re.compile(rb'boundary="?([^";]+)"?', re.IGNORECASE)
 MAX_KEPT = 2 * 1024 * 1024
 PURGE_EVERY = 60.0
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-IN_PROGRESS = "A request with this Idempotency-Key is in progress"
+IN_PROGRESS = Text(
+    "Una petición con esta Idempotency-Key sigue en curso", "A request with this Idempotency-Key is in progress"
+)
 REUSED = Rule(
     "idempotency_key_reused",
-    "Esta Idempotency-Key ya se usó con otra petición / This Idempotency-Key was already used with another request",
+    "Esta Idempotency-Key ya se usó con otra petición",
+    "This Idempotency-Key was already used with another request",
 )
 
 
@@ -55,8 +57,10 @@ async def _answer(send, status: int, body: bytes, content_type: str | None, extr
     await send({"type": "http.response.body", "body": body})
 
 
-async def _refuse(send, status: int, message: str | dict) -> None:
-    await _answer(send, status, orjson.dumps(errors.error_body(status, message)), "application/json")
+async def _refuse(scope, send, status: int, message: str | dict) -> None:
+    body, headers = errors.asgi_answer(scope, status, message)
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _keepable(status: int) -> bool:
@@ -159,9 +163,9 @@ class Idempotency(SpecMiddleware):
             replayed = ((b"idempotent-replayed", b"true"),)
             return await _answer(send, claim.status, claim.body or b"", claim.content_type, replayed)
         if claim.outcome == MISMATCH:
-            return await _refuse(send, 422, {HEADER: [REUSED]})
+            return await _refuse(scope, send, 422, {HEADER: [REUSED]})
         if claim.outcome == IN_FLIGHT:
-            return await _refuse(send, 409, IN_PROGRESS)
+            return await _refuse(scope, send, 409, IN_PROGRESS)
         await self._run(scope, receive, send, requests, key_id, claim.claimed_at)
         return None
 

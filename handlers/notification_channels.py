@@ -5,7 +5,7 @@ import uuid
 from datetime import timedelta
 
 from personas.domain import notification_channels as channels
-from personas.handlers.envelope import envelope, paginated
+from personas.handlers.envelope import envelope, listed, paginated
 from personas.handlers.outbound_urls import config_urls, url_policy
 from personas.handlers.runtime import current, unit_of_work
 from personas.handlers.schemas.notification_channels import channel_in, channel_out, delivery_out
@@ -17,7 +17,8 @@ LEASE = timedelta(seconds=30)
 def list_notification_channels(page=1, per_page=20, cursor=None):
     with unit_of_work() as uow:
         result = uow.notification_channels.page(page, per_page, cursor)
-        return paginated(result, channel_out.dump([channels.view(c) for c in result.items], many=True))
+        # The seed's `result` is the list of channels; the paging goes beside it.
+        return listed(result, channel_out.dump([channels.view(c) for c in result.items], many=True))
 
 
 def create_notification_channel(body):

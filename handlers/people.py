@@ -2,6 +2,7 @@
 
 from personas.domain import people
 from personas.domain.errors import NotFound
+from personas.domain.records import PERSON_NOT_FOUND
 from personas.handlers.envelope import envelope, paginated
 from personas.handlers.runtime import unit_of_work
 from personas.handlers.schemas.addresses import address_out
@@ -57,7 +58,7 @@ def restore_person(id):
 def get_person_history(id, page=1, per_page=20, cursor=None):
     with unit_of_work() as uow:
         if uow.people.get_any(id) is None:
-            raise NotFound("Person not found")
+            raise NotFound(PERSON_NOT_FOUND)
         result = uow.people.history(id, page, per_page, cursor)
         return paginated(result, history_out.dump(result.items, many=True))
 
@@ -82,7 +83,7 @@ def create_person_from_curp(body):
 
 def _found(person):
     if person is None:
-        raise NotFound("Person not found")
+        raise NotFound(PERSON_NOT_FOUND)
     return person
 
 

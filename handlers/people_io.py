@@ -11,9 +11,9 @@ from personas.handlers.envelope import envelope
 from personas.handlers.runtime import current, unit_of_work
 
 UNKNOWN_TMP_FILE = Rule(
-    "unknown_temporary_file", "No existe el archivo temporal o expiró / Unknown or expired temporary file"
+    "unknown_temporary_file", "No existe el archivo temporal o expiró", "Unknown or expired temporary file"
 )
-ONE_SOURCE = Rule("file_source", "Envíe `file` o `tmp_file_id`, uno de los dos / Send either `file` or `tmp_file_id`")
+ONE_SOURCE = Rule("file_source", "Envíe `file` o `tmp_file_id`, uno de los dos", "Send either `file` or `tmp_file_id`")
 SPOOL_IN_MEMORY = 1024 * 1024  # a temporary file bigger than this is copied to disk, not held in memory
 BATCH_SIZE = 500  # rows per committed transaction: what a crash can lose, and what the session holds
 CSV_CHUNK_ROWS = 1000  # rows per chunk sent to the client (~130 kB): fewer writes, still flat memory
@@ -50,11 +50,13 @@ def import_people(body=None, file=None):
         report = people_import.import_people(unit_of_work, people_import.read_rows(stream), BATCH_SIZE)
     finally:
         stream.close()
-    return envelope(report)
+    # The seed's `result` is a list: the failed rows; the counts go beside it.
+    failed_rows = report.pop("rows")
+    return envelope(failed_rows, summary=report)
 
 
 def export_people(body):
-    start, end = people_export.date_range(body["start_date"], body["end_date"])
+    start, end = people_export.date_range(body.get("start_date"), body.get("end_date"))
     with_address, with_contact = people_export.sections(body.get("exclude") or ())
     names = people_export.header(with_address, with_contact)
     # Created now, while the request's context (the API key) is at hand; entered inside the stream.

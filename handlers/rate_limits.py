@@ -60,7 +60,7 @@ class Limiter:
                 self._warned = time.monotonic()
                 log.warning("rate limit storage unavailable: requests pass unlimited", exc_info=True)
             return
-        raise RateLimited("Too many requests", retry_after=math.ceil(max(1.0, reset - time.time())))
+        raise RateLimited(retry_after=math.ceil(max(1.0, reset - time.time())))
 
 
 class RateLimit(SpecMiddleware):

@@ -6,7 +6,9 @@ before validation, so a key without the scope learns nothing about the operation
 
 from connexion.middleware.abstract import SpecMiddleware
 
-from personas.domain.errors import Forbidden
+from personas.domain.errors import Forbidden, Text
+
+LACKS_SCOPE = Text("la clave de API no tiene el alcance '{}'", "the API key lacks the '{}' scope")
 
 
 def operation_of(scope) -> str:
@@ -43,5 +45,5 @@ class ScopeCheck(SpecMiddleware):
             needed = self.required.get(operation_of(scope))
             info = token_info_of(scope)
             if needed and info is not None and needed not in info.get("scopes", ()):
-                raise Forbidden(f"the API key lacks the '{needed}' scope")
+                raise Forbidden(LACKS_SCOPE.format(needed))
         await self.app(scope, receive, send)

@@ -77,7 +77,8 @@ def send_slack(message: Message, settings, http=None) -> Outcome:
 
 
 def send_email(message: Message, settings, http=None, email=None) -> Outcome:
-    """`email` is the process's email provider (SMTP or the local outbox)."""
+    """`email` is the process's email provider (SMTP or the local outbox); email channels, and Slack
+    channels that name Slack's email addresses of channels, send through it."""
     args = (message.event, message.resource_name, message.resource_id, message.payload)
     subject = webhooks.subject(message.event, message.resource_name, message.resource_id)
     sender = email
@@ -95,6 +96,7 @@ SENDERS = {"webhook": send_webhook, "slack": send_slack}
 def send(message: Message, settings, http: outbound.Session | None = None, email=None) -> Outcome:
     """Send one message; `http` is the batch's outgoing-call session (a fresh one when not given), `email`
     the email provider (for email channels)."""
-    if message.channel_type == "email":
+    # A Slack channel given as the email addresses of Slack channels (`config.emails`) is mailed too.
+    if message.channel_type == "email" or "emails" in message.config:
         return send_email(message, settings, http, email)
     return SENDERS[message.channel_type](message, settings, http)

@@ -1,14 +1,17 @@
 """Address bodies: the spec has checked their shape; here they become column values and back."""
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from marshmallow import Schema, fields
 
-from personas.domain.errors import Rule
+from personas.domain.errors import Rule, Text
 from personas.handlers.schemas import timestamp
 
 OUT_OF_RANGE = Rule(
-    "date_out_of_range", "Fecha fuera de rango / Date out of range: its UTC time is before year 1 or after 9999"
+    "date_out_of_range",
+    "Fecha fuera de rango: en UTC cae antes del año 1 o después del 9999",
+    "Date out of range: its UTC time is before year 1 or after 9999",
 )
 
 
@@ -16,7 +19,7 @@ class UtcDateTime(fields.Field):
     """An ISO-8601 date or date-time; a zone is converted to UTC, none means UTC; stored naive."""
 
     default_error_messages = {
-        "invalid": "Fecha inválida / Not a valid date or date-time.",
+        "invalid": Text("Fecha o fecha y hora inválida", "Not a valid date or date-time"),
         # 0001-01-01T00:00:00+01:00 is a valid date-time whose UTC instant falls before year 1.
         "range": OUT_OF_RANGE,
     }
@@ -43,6 +46,16 @@ class IsoTimestamp(fields.DateTime):
         return None if value is None else value.replace(microsecond=0).isoformat() + "Z"
 
 
+class NumberText(fields.Field):
+    """A stored number out as the text of its decimal digits (`-99.1206`, never `1e-05`): the seed types an
+    address's `longitude` as a string."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        # repr is the shortest text that reads back as the same float; Decimal spells it without exponent
+        # and without a trailing ".0" (180.0 is "180").
+        return None if value is None else format(Decimal(repr(float(value))).normalize(), "f")
+
+
 class AddressIn(Schema):
     person_id = fields.String()
     street = fields.String()
@@ -54,6 +67,7 @@ class AddressIn(Schema):
     colony = fields.String()
     zip_code = fields.String()
     references = fields.String()
+    # Either coordinate may come as a number or as the text of one (the spec's patterns): Float reads both.
     latitude = fields.Float(allow_none=True)
     longitude = fields.Float(allow_none=True)
     ownership = fields.Boolean(allow_none=True)
@@ -79,7 +93,7 @@ class AddressOut(Schema):
     zip_code = fields.String()
     references = fields.String()
     latitude = fields.Float(allow_none=True)
-    longitude = fields.Float(allow_none=True)
+    longitude = NumberText(allow_none=True)
     source = fields.String(allow_none=True)
     ownership = fields.Boolean(allow_none=True)
     dwelling_age = fields.Integer(allow_none=True)

@@ -3,15 +3,17 @@
 from marshmallow import Schema, fields
 
 from personas.domain.bank_data import describe_clabe, mask_card
-from personas.handlers.schemas import timestamp
+from personas.handlers.schemas import Digits, timestamp
+
+CLABE_DIGITS = 18
 
 
 class BankDataIn(Schema):
     person_id = fields.String()
     bank = fields.String()
-    account = fields.String()
-    clabe = fields.String()
-    card_number = fields.String(allow_none=True)
+    account = Digits()
+    clabe = Digits(width=CLABE_DIGITS)
+    card_number = Digits(allow_none=True)
 
 
 class BankDataOut(Schema):

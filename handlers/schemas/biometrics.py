@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields
 
 from personas.domain.biometrics import TYPES, type_code, type_name
+from personas.domain.errors import Text
 from personas.handlers.schemas import timestamp
 from personas.handlers.schemas.addresses import IsoTimestamp, UtcDateTime
 
@@ -10,7 +11,7 @@ from personas.handlers.schemas.addresses import IsoTimestamp, UtcDateTime
 class TypeName(fields.Field):
     """LIVENESS ... FACE_MATCH_ID in, the integer of domain.biometrics.TYPES out."""
 
-    default_error_messages = {"invalid": f"Tipo inválido / Must be one of {', '.join(TYPES)}."}
+    default_error_messages = {"invalid": Text("Debe ser uno de: {}", "Must be one of: {}").format(", ".join(TYPES))}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if value not in TYPES:

@@ -4,7 +4,7 @@ from decimal import ROUND_HALF_UP
 
 from marshmallow import Schema, fields
 
-from personas.handlers.schemas import timestamp
+from personas.handlers.schemas import Digits, timestamp
 
 
 def money(**kwargs) -> fields.Decimal:
@@ -18,7 +18,7 @@ class EmploymentDataIn(Schema):
     position = fields.String(allow_none=True)
     industry = fields.String(allow_none=True)
     company_name = fields.String(allow_none=True)
-    company_phone = fields.String(allow_none=True)
+    company_phone = Digits(allow_none=True)
     company_address = fields.String(allow_none=True)
     seniority = fields.Integer(allow_none=True, strict=True)
     employee_id = fields.String(allow_none=True)

@@ -4,6 +4,7 @@ from datetime import date
 
 from marshmallow import Schema, fields
 
+from personas.domain.errors import Text
 from personas.handlers.schemas import timestamp
 
 
@@ -18,7 +19,7 @@ class Birthdate(fields.Field):
         except ValueError as exc:
             raise self.make_error("invalid") from exc
 
-    default_error_messages = {"invalid": "Fecha inválida / Not a valid date."}
+    default_error_messages = {"invalid": Text("Fecha inválida", "Not a valid date")}
 
 
 class PersonIn(Schema):

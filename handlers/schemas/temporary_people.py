@@ -16,19 +16,23 @@ from personas.domain.bank_data import mask_card, masked_view
 from personas.domain.errors import Rule, ValidationFailed
 from personas.domain.temporary_people import Promotion
 from personas.handlers.auth import granted
+from personas.handlers.schema_messages import describe, fields_of
 from personas.handlers.schemas import timestamp
 from personas.handlers.schemas.bank_data import bank_in
 from personas.handlers.schemas.employment_data import employment_in
 from personas.handlers.schemas.people import load_person
-from personas.handlers.validation import FORMATS, _field
+from personas.handlers.validation import FORMATS
 
 # The request's own `person_data` passed the spec; a value that fails now came from the temporary person.
 MISSING = Rule(
     "temporary_person_missing",
-    "Falta en person_data y en la persona temporal / Missing from person_data and from the temporary person",
+    "Falta en person_data y en la persona temporal",
+    "Missing from person_data and from the temporary person",
 )
 INVALID = Rule(
-    "temporary_person_invalid", "Valor inválido de la persona temporal / Invalid value from the temporary person: {}"
+    "temporary_person_invalid",
+    "Valor inválido de la persona temporal: {}",
+    "Invalid value from the temporary person: {}",
 )
 
 
@@ -95,8 +99,9 @@ def _person_validator() -> Draft4RequestValidator:
 def _person_errors(person: dict) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for error in _person_validator().iter_errors(person):
-        message = MISSING if error.validator == "required" else INVALID.format(error.message[:200])
-        errors.setdefault(f"person_data.{_field(error)}", []).append(message)
+        message = MISSING if error.validator == "required" else INVALID.format(describe(error))
+        for field in fields_of(error):
+            errors.setdefault(f"person_data.{field}", []).append(message)
     return errors
 
 

@@ -33,7 +33,8 @@ class Address(TimestampMixin, Base):
     # DOUBLE, not FLOAT: MariaDB's FLOAT is single precision and would blur coordinates.
     latitude: Mapped[float | None] = mapped_column(Double, nullable=True)
     longitude: Mapped[float | None] = mapped_column(Double, nullable=True)
-    source: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # Free text, as the seed has it; "ine" (any case) marks the address read from the INE credential.
+    source: Mapped[str | None] = mapped_column(String(64), nullable=True)
     ownership: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     dwelling_age: Mapped[int | None] = mapped_column(Integer, nullable=True)
     device_coordinates: Mapped[list | None] = mapped_column(Json, nullable=True)

@@ -31,8 +31,9 @@ def _chosen(model, newest_first) -> object:
     )
 
 
-def statement(start: datetime, end: datetime, with_address: bool, with_contact: bool):
-    """(id, person columns..., created_at[, address columns][, email, phone]) ordered by creation."""
+def statement(start: datetime | None, end: datetime | None, with_address: bool, with_contact: bool):
+    """(id, person columns..., created_at[, address columns][, email, phone]) ordered by creation; a None
+    bound leaves that side of the creation range open."""
     columns = [Person.id, *(getattr(Person, c) for c in PERSON_COLUMNS), Person.created_at]
     source = Person.__table__
     if with_address:
@@ -46,17 +47,21 @@ def statement(start: datetime, end: datetime, with_address: bool, with_contact: 
         source = source.outerjoin(
             ContactData.__table__, and_(ContactData.person_id == Person.id, ContactData.id == chosen)
         )
-    stmt = select(*columns).select_from(source)
-    return stmt.where(Person.deleted_at.is_(None), Person.created_at >= start, Person.created_at < end).order_by(
-        Person.created_at, Person.id
-    )
+    conditions = [Person.deleted_at.is_(None)]
+    if start is not None:
+        conditions.append(Person.created_at >= start)
+    if end is not None:
+        conditions.append(Person.created_at < end)
+    return select(*columns).select_from(source).where(*conditions).order_by(Person.created_at, Person.id)
 
 
 class PeopleExport:
     def __init__(self, session):
         self.session = session
 
-    def rows(self, start: datetime, end: datetime, with_address: bool, with_contact: bool) -> Iterator[tuple]:
+    def rows(
+        self, start: datetime | None, end: datetime | None, with_address: bool, with_contact: bool
+    ) -> Iterator[tuple]:
         """The rows of `statement`, streamed."""
         stmt = statement(start, end, with_address, with_contact)
         stmt = stmt.execution_options(stream_results=True, yield_per=STREAM_BATCH)

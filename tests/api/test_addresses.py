@@ -79,7 +79,7 @@ def test_an_unknown_state_is_refused_naming_the_field(api):
     assert response.json() == {
         "success": False,
         "code": 422,
-        "error": {"state": ["No existe / Unknown state: Narnia"]},
+        "error": {"state": ["No existe el estado: Narnia"]},
         "rules": {"state": ["unknown_reference"]},
     }
 
@@ -89,13 +89,13 @@ def test_an_unknown_or_deleted_person_is_refused_naming_person_id(api):
     response = api.post("/addresses", json=SEED_ADDRESS | {"person_id": unknown, "state": "Narnia"})
     assert response.status_code == 422
     assert response.json()["error"] == {
-        "person_id": ["No existe la persona / Unknown person"],
-        "state": ["No existe / Unknown state: Narnia"],
+        "person_id": ["No existe la persona"],
+        "state": ["No existe el estado: Narnia"],
     }
     person_id = new_person(api)
     api.delete(f"/people/{person_id}")
     response = api.post("/addresses", json=SEED_ADDRESS | {"person_id": person_id})
-    assert response.json()["error"] == {"person_id": ["No existe la persona / Unknown person"]}
+    assert response.json()["error"] == {"person_id": ["No existe la persona"]}
 
 
 def test_required_fields_and_coordinate_ranges_are_checked(api):
@@ -110,11 +110,42 @@ def test_required_fields_and_coordinate_ranges_are_checked(api):
     assert response.json() == {
         "success": False,
         "code": 422,
-        "error": {"device_coordinates": ["La latitud debe estar entre -90 y 90 / Latitude must be between -90 and 90"]},
+        "error": {"device_coordinates": ["La latitud debe estar entre -90 y 90"]},
         "rules": {"device_coordinates": ["latitude_range"]},
     }
     edge = add(api, person_id, latitude=-90, longitude=180, device_coordinates=[19.3967, -99.1206])
-    assert (edge["latitude"], edge["longitude"], edge["device_coordinates"]) == (-90, 180, [19.3967, -99.1206])
+    # Longitude goes out as text, latitude as a number: the types the seed gives them.
+    assert (edge["latitude"], edge["longitude"], edge["device_coordinates"]) == (-90, "180", [19.3967, -99.1206])
+
+
+def test_coordinates_are_taken_as_numbers_or_as_text_and_answered_as_the_seed_types_them(api):
+    person_id = new_person(api)
+    texts = add(api, person_id, latitude="19.3967", longitude="-99.1206", device_coordinates=["19.3967", "-99.1206"])
+    numbers = add(api, person_id, latitude=19.3967, longitude=-99.1206, device_coordinates=[19.3967, -99.1206])
+    for address in (texts, numbers):
+        assert (address["latitude"], address["longitude"]) == (19.3967, "-99.1206")
+        assert address["device_coordinates"] == [19.3967, -99.1206]
+    tiny = add(api, person_id, longitude=0.00001)
+    assert tiny["longitude"] == "0.00001"  # never an exponent
+    updated = api.put(f"/addresses/{texts['id']}", json={"longitude": "-98.5", "latitude": "+20"}).json()["result"]
+    assert (updated["latitude"], updated["longitude"]) == (20, "-98.5")
+
+
+def test_coordinates_as_text_out_of_range_or_not_numbers_are_refused_naming_the_field(api):
+    person_id = new_person(api)
+    cases = [
+        ({"latitude": "95"}, "latitude", "latitude_range"),
+        ({"longitude": "-181.5"}, "longitude", "longitude_range"),
+        ({"device_coordinates": ["10", "190"]}, "device_coordinates", "longitude_range"),
+        ({"device_coordinates": ["-90.5", 10]}, "device_coordinates", "latitude_range"),
+    ]
+    for bad, field, rule in cases:
+        response = api.post("/addresses", json=SEED_ADDRESS | {"person_id": person_id} | bad)
+        assert response.status_code == 422, bad
+        assert response.json()["rules"] == {field: [rule]}, bad
+    for bad in ({"latitude": "19,4"}, {"longitude": "oeste"}, {"longitude": "1e2"}, {"latitude": True}):
+        response = api.post("/addresses", json=SEED_ADDRESS | {"person_id": person_id} | bad)
+        assert response.status_code == 422 and list(response.json()["error"]) == list(bad), bad
 
 
 def test_an_update_is_partial_and_resolves_a_new_state(api):
@@ -130,7 +161,7 @@ def test_an_update_is_partial_and_resolves_a_new_state(api):
 
 def test_unknown_ids_are_404(api):
     missing = "/addresses/00000000-0000-4000-8000-000000000000"
-    assert api.get(missing).json() == {"success": False, "code": 404, "error": "Address not found"}
+    assert api.get(missing).json() == {"success": False, "code": 404, "error": "No se encontró el domicilio"}
     assert api.put(missing, json={"street": "X"}).status_code == 404
     assert api.delete(missing).status_code == 404
 
@@ -196,6 +227,17 @@ def test_the_similarity_follows_every_change_of_the_addresses(api):
     assert similarity_of(api, person_id) == SEED_SIMILARITY | {"city": 1, "ext_num": 0}
     api.delete(f"/addresses/{ine['id']}")
     assert similarity_of(api, person_id) is None
+
+
+def test_source_is_free_text_and_ine_in_any_case_marks_the_ine_address(api):
+    person_id = new_person(api)
+    assert add(api, person_id, source="Comprobante de domicilio")["source"] == "Comprobante de domicilio"
+    assert similarity_of(api, person_id) is None  # no INE address yet
+    assert add(api, person_id, source="INE", street="C. MARTE", colony="Col. Cristóbal Colón")["source"] == "INE"
+    assert similarity_of(api, person_id)["street"] == 1
+    response = api.post("/addresses", json=SEED_ADDRESS | {"person_id": person_id, "source": "x" * 65})
+    assert response.status_code == 422 and list(response.json()["error"]) == ["source"]
+    assert add(api, person_id, source="x" * 64)["source"] == "x" * 64
 
 
 def test_the_address_marked_current_is_the_declared_one(api):

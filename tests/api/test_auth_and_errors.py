@@ -103,7 +103,7 @@ def test_an_oversized_body_is_413(api):
 
 
 def test_an_unknown_path_is_404_and_a_wrong_method_405_in_the_envelope(api):
-    assert api.get("/nothing-here").json() == {"success": False, "code": 404, "error": "Not found"}
+    assert api.get("/nothing-here").json() == {"success": False, "code": 404, "error": "No encontrado"}
     response = api.call("PATCH", "/people")
     assert response.status_code == 405 and response.json()["code"] == 405
 

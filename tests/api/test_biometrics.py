@@ -78,7 +78,7 @@ def test_an_execution_date_must_exist_and_fit_in_utc(api):
         "/biometrics", json={"person_id": person_id, "type": "ENROLL", "execution_date": "0001-01-01T00:00:00+01:00"}
     )
     assert response.json()["error"] == {
-        "execution_date": ["Fecha fuera de rango / Date out of range: its UTC time is before year 1 or after 9999"]
+        "execution_date": ["Fecha fuera de rango: en UTC cae antes del año 1 o después del 9999"]
     }
 
 
@@ -90,13 +90,13 @@ def test_wrong_input_is_refused_naming_the_field(api):
     assert response.json() == {
         "success": False,
         "code": 422,
-        "error": {"type": ["Campo requerido / Missing required field"]},
+        "error": {"type": ["Campo requerido"]},
     }
     response = api.post("/biometrics", json={"person_id": UNKNOWN, "type": "ENROLL"})
     assert response.json() == {
         "success": False,
         "code": 422,
-        "error": {"person_id": ["No existe la persona / Unknown person"]},
+        "error": {"person_id": ["No existe la persona"]},
         "rules": {"person_id": ["unknown_person"]},
     }
 
@@ -109,7 +109,7 @@ def test_an_update_is_partial_and_takes_a_type_name(api):
 
 
 def test_unknown_ids_are_404(api):
-    body = {"success": False, "code": 404, "error": "Biometric result not found"}
+    body = {"success": False, "code": 404, "error": "No se encontró el resultado biométrico"}
     assert api.get(f"/biometrics/{UNKNOWN}").json() == body
     assert api.put(f"/biometrics/{UNKNOWN}", json={"type": "ENROLL"}).status_code == 404
     assert api.delete(f"/biometrics/{UNKNOWN}").status_code == 404

@@ -51,7 +51,7 @@ def test_an_unknown_person_is_a_422_naming_person_id(api):
     assert response.json() == {
         "success": False,
         "code": 422,
-        "error": {"person_id": [UNKNOWN_PERSON]},
+        "error": {"person_id": [UNKNOWN_PERSON.es]},
         "rules": {"person_id": ["unknown_person"]},
     }
 
@@ -60,7 +60,7 @@ def test_a_deleted_person_gets_no_new_requests(api):
     person_id = new_person(api)
     assert api.delete(f"/people/{person_id}").status_code == 200
     response = api.post("/credit-bureau-requests", json=SEED_REQUEST | {"person_id": person_id})
-    assert response.status_code == 422 and response.json()["error"] == {"person_id": [UNKNOWN_PERSON]}
+    assert response.status_code == 422 and response.json()["error"] == {"person_id": [UNKNOWN_PERSON.es]}
 
 
 def test_a_provider_or_report_type_outside_the_enums_is_refused(api):
@@ -91,7 +91,8 @@ def test_delete_removes_the_request_and_history_keeps_it_with_the_code_masked(ap
     created = create(api, person_id)
     response = api.delete(f"/credit-bureau-requests/{created['id']}")
     assert response.status_code == 200
-    assert response.json() == {"success": True, "result": {"id": created["id"]}}
+    # The seed's `result` text; the id goes beside it.
+    assert response.json() == {"success": True, "result": "Ok", "deleted": {"id": created["id"]}}
     assert api.get(f"/credit-bureau-requests/{created['id']}").status_code == 404
     assert api.delete(f"/credit-bureau-requests/{created['id']}").status_code == 404
     history = api.get(f"/people/{person_id}/history").json()["result"]["data"]
@@ -105,4 +106,4 @@ def test_delete_removes_the_request_and_history_keeps_it_with_the_code_masked(ap
 def test_an_unknown_request_is_a_404_in_the_envelope(api):
     response = api.get("/credit-bureau-requests/71266b80-f04b-4a2c-9314-963d3a182f2a")
     assert response.status_code == 404
-    assert response.json() == {"success": False, "code": 404, "error": "Credit bureau request not found"}
+    assert response.json() == {"success": False, "code": 404, "error": "No se encontró la consulta al buró de crédito"}

@@ -4,12 +4,16 @@ of one request that could leak into the next (parameters, bodies and errors stay
 The test command runs these tests once more with PERSONAS_FASTPATH=0: those about the fast path's own
 parts are skipped then, the rest show the same answers without it."""
 
+import itertools
+
 import pytest
 from connexion.apps.flask import FlaskOperation
 from connexion.middleware.request_validation import RequestValidationMiddleware
 
 from personas import fastpath
+from personas.app import create_app
 from personas.config import Settings
+from tests.conftest import make_key
 from tests.support import person_body
 
 on = pytest.mark.skipif(not Settings().fastpath, reason="PERSONAS_FASTPATH=0")
@@ -85,3 +89,42 @@ def test_short_requests_run_inline_and_streams_and_big_bodies_on_the_thread_pool
 
 def test_off_the_app_gets_connexion_as_shipped():
     assert fastpath.app_options(Settings(fastpath=False)) == {}
+
+
+REFUSED = [
+    ("GET", "/people?per_page=0", None),
+    ("GET", "/people?colour=red", None),
+    ("GET", "/people/not-a-uuid", None),
+    ("GET", "/people/71266b80-f04b-4a2c-9314-963d3a182f2a", None),
+    ("POST", "/people", {"national_id": 5512345678, "gender": "X", "colour": 1}),
+    ("POST", "/people", {"national_id": "PESJ880212HDF!LX01", "name": "a"}),
+    ("POST", "/people", person_body(national_id="PESJ880212HDFHLX09")),
+]
+
+
+def test_refusals_say_the_same_with_and_without_the_fast_path(tmp_path):
+    answers = []
+    for fast in (True, False):
+        settings = Settings(
+            database_url=f"sqlite:///{tmp_path / f'fast-{fast}.sqlite3'}",
+            secret_key="test-secret",
+            local_outbox=str(tmp_path / "outbox"),
+            storage_url=str(tmp_path / "files"),
+            allowed_hosts=("testserver",),
+            fastpath=fast,
+        )
+        app = create_app(settings)
+        try:
+            key, _ = make_key(app.container.session_factory)
+            with app.test_client() as http:
+                for (method, path, body), language in itertools.product(REFUSED, ("es", "en")):
+                    headers = {"Authorization": f"Bearer {key}", "Accept-Language": language}
+                    response = http.request(method, f"/api/v1{path}", json=body, headers=headers)
+                    answers.append((response.status_code, response.headers["content-language"], response.json()))
+        finally:
+            app.container.close()
+    with_it, without = answers[: len(answers) // 2], answers[len(answers) // 2 :]
+    assert with_it == without
+    assert {status for status, _, _ in with_it} == {400, 404, 422}
+    assert [language for _, language, _ in with_it] == ["es", "en"] * len(REFUSED)
+    assert with_it[0][2]["error"] != with_it[1][2]["error"]  # each in its own language

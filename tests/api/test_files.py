@@ -34,8 +34,10 @@ def upload(api, person_id, content=PNG, name="licencia.png", mime="image/png", *
 
 def test_an_uploaded_file_is_stored_as_a_media_of_the_person(api, person):
     response = upload(api, person["id"], collection="license", metadata='{"key": "value"}')
-    assert response.status_code == 201, response.text
-    media = response.json()["result"]
+    assert response.status_code == 200, response.text
+    # The seed's text in `result`; the media, beside it.
+    assert response.json()["result"] == "File saved"
+    media = response.json()["media"]
     assert media["model_type"] == "person" and media["model_id"] == person["id"]
     assert media["collection_name"] == "license"
     assert media["file_name"] == "licencia.png" and media["name"] == "licencia"
@@ -45,12 +47,12 @@ def test_an_uploaded_file_is_stored_as_a_media_of_the_person(api, person):
 
 
 def test_the_type_comes_from_the_content_not_the_name_or_header(api, person):
-    media = upload(api, person["id"], content=JPEG, name="photo.png", mime="image/png").json()["result"]
+    media = upload(api, person["id"], content=JPEG, name="photo.png", mime="image/png").json()["media"]
     assert media["mime_type"] == "image/jpeg"
 
 
 def test_a_file_name_with_a_path_keeps_only_its_last_part(api, person):
-    media = upload(api, person["id"], name="../../etc/passwd").json()["result"]
+    media = upload(api, person["id"], name="../../etc/passwd").json()["media"]
     assert media["file_name"] == "passwd"
 
 
@@ -66,7 +68,7 @@ def test_an_unknown_model_id_is_refused(api):
     assert response.json() == {
         "success": False,
         "code": 422,
-        "error": {"model_id": ["No existe el registro del modelo / Unknown model record"]},
+        "error": {"model_id": ["No existe el registro del modelo"]},
         "rules": {"model_id": ["unknown_model_record"]},
     }
 
@@ -74,13 +76,13 @@ def test_an_unknown_model_id_is_refused(api):
 def test_metadata_that_is_not_a_json_object_is_refused(api, person):
     response = upload(api, person["id"], metadata="[1, 2]")
     assert response.status_code == 422
-    assert response.json()["error"] == {"metadata": ["Debe ser un objeto JSON / Must be a JSON object"]}
+    assert response.json()["error"] == {"metadata": ["Debe ser un objeto JSON"]}
 
 
 def test_neither_file_nor_temporary_id_is_refused(api, person):
     response = api.post("/files", files=form(model="person", model_id=person["id"]))
     assert response.status_code == 422
-    assert response.json()["error"] == {"file": ["Envíe `file` o `file_tmp_id` / Send `file` or `file_tmp_id`"]}
+    assert response.json()["error"] == {"file": ["Envíe `file` o `file_tmp_id`"]}
 
 
 def test_adding_a_file_records_media_added_to_model(api, person, session_factory):
@@ -88,7 +90,7 @@ def test_adding_a_file_records_media_added_to_model(api, person, session_factory
 
     from personas.persistence.models.events import OutboxEvent
 
-    media = upload(api, person["id"]).json()["result"]
+    media = upload(api, person["id"]).json()["media"]
     with session_factory() as session:
         event = session.scalars(select(OutboxEvent).where(OutboxEvent.resource_id == media["uuid"])).one()
     assert event.name == "media_added_to_model" and event.resource_name == "media"
@@ -107,7 +109,7 @@ def test_files_of_a_model_are_listed_by_collection(api, person):
 
 
 def test_a_temporary_url_downloads_the_file_without_an_api_key(api, http, person):
-    media = upload(api, person["id"], name="ine front.png").json()["result"]
+    media = upload(api, person["id"], name="ine front.png").json()["media"]
     response = api.get(f"/files/{media['uuid']}/temporary-url", params={"expires_in_min": 2})
     assert response.status_code == 200
     url = urlsplit(response.json()["result"]["temporary_url"])
@@ -119,7 +121,7 @@ def test_a_temporary_url_downloads_the_file_without_an_api_key(api, http, person
 
 
 def test_a_changed_or_expired_signature_gets_403(api, http, person):
-    media = upload(api, person["id"]).json()["result"]
+    media = upload(api, person["id"]).json()["media"]
     url = urlsplit(api.get(f"/files/{media['uuid']}/temporary-url").json()["result"]["temporary_url"])
     query = parse_qs(url.query)
     expires, signature = int(query["expires"][0]), query["signature"][0]
@@ -141,18 +143,18 @@ def test_include_tmp_url_adds_a_link_to_each_file(api, person):
 
 
 def test_a_deleted_file_is_gone_from_the_list_and_its_link(api, http, person):
-    media = upload(api, person["id"]).json()["result"]
+    media = upload(api, person["id"]).json()["media"]
     url = urlsplit(api.get(f"/files/{media['uuid']}/temporary-url").json()["result"]["temporary_url"])
     params = {"model": "person", "model_id": person["id"], "media_uuid": media["uuid"]}
     response = api.delete("/files", params=params)
     assert response.status_code == 200
-    assert response.json()["result"] == {"id": media["id"], "uuid": media["uuid"]}
+    assert response.json() == {"success": True, "result": "Ok", "deleted": {"id": media["id"], "uuid": media["uuid"]}}
     assert api.delete("/files", params=params).status_code == 404
     assert http.get(f"{url.path}?{url.query}").status_code == 404
 
 
 def test_a_file_of_another_model_is_not_deleted(api, person):
-    media = upload(api, person["id"]).json()["result"]
+    media = upload(api, person["id"]).json()["media"]
     other = api.post("/people", json=person_body()).json()["result"]
     params = {"model": "person", "model_id": other["id"], "media_uuid": media["uuid"]}
     assert api.delete("/files", params=params).status_code == 404
@@ -169,29 +171,40 @@ def test_a_temporary_file_is_attached_by_file_tmp_id_once(api, person):
     assert tmp["mime_type"] == "image/png" and tmp["size"] == len(PNG)
     data = form(model="person", model_id=person["id"], file_tmp_id=tmp["id"])
     response = api.post("/files", files=data)
-    assert response.status_code == 201, response.text
-    assert response.json()["result"]["file_name"] == "tmp.png"
+    assert response.status_code == 200, response.text
+    assert response.json()["media"]["file_name"] == "tmp.png"
     again = api.post("/files", files=data)
     assert again.status_code == 422
-    assert again.json()["error"] == {
-        "file_tmp_id": ["No existe el archivo temporal o expiró / Unknown or expired temporary file"]
-    }
+    assert again.json()["error"] == {"file_tmp_id": ["No existe el archivo temporal o expiró"]}
 
 
 def test_temporary_files_are_saved_to_models_now_or_queued(api, person):
     first, second = temporary(api), temporary(api, JPEG, "b.jpg")
     item = {"model": "person", "model_id": person["id"], "collection": "docs"}
     response = api.post("/files/temporary", json={"files": [item | {"tmp_id": first["id"]}]})
-    assert response.status_code == 201
-    assert response.json()["result"][0]["collection_name"] == "docs"
+    # 200 and the seed's text either way; `queued` and `media` tell the two apart.
+    assert (response.status_code, response.json()["result"]) == (200, "Files queued")
+    assert response.json()["queued"] is False and response.json()["media"][0]["collection_name"] == "docs"
     queued = api.post("/files/temporary", json={"async": True, "files": item | {"tmp_id": second["id"]}})
-    assert queued.status_code == 202 and queued.json()["result"] == "Files queued"
+    assert queued.status_code == 200
+    assert queued.json() == {"success": True, "result": "Files queued", "queued": True, "media": []}
     for _ in range(50):
         listed = api.get("/files", params={"model": "person", "model_id": person["id"]}).json()["result"]["data"]
         if len(listed) == 2:
             break
         time.sleep(0.05)
     assert sorted(m["mime_type"] for m in listed) == ["image/jpeg", "image/png"]
+
+
+def test_a_retried_save_replays_the_seeds_text_and_the_added_keys_and_saves_once(api, person):
+    item = {"model": "person", "model_id": person["id"], "tmp_id": temporary(api)["id"]}
+    headers = {"Idempotency-Key": f"files-{item['tmp_id']}"}
+    first = api.post("/files/temporary", json={"files": item}, headers=headers)
+    again = api.post("/files/temporary", json={"files": item}, headers=headers)
+    assert (first.status_code, again.status_code) == (200, 200), again.text
+    assert again.headers.get("Idempotent-Replayed") == "true" and again.content == first.content
+    assert again.json()["result"] == "Files queued" and len(again.json()["media"]) == 1
+    assert len(media_of(api, person["id"])) == 1
 
 
 def test_an_unknown_temporary_file_is_refused(api, person):
@@ -267,7 +280,8 @@ def test_files_from_urls_and_temporary_files_are_saved_in_the_background(
         "files_tmp_id": [{"uuid": tmp["id"]} | owner],
     }
     response = api.post("/files/urls", json=body)
-    assert response.status_code == 202 and response.json()["result"] == "Files queued"
+    assert response.status_code == 200
+    assert response.json() == {"success": True, "result": "Files saved", "queued": True}  # the seed's text
     assert finished_jobs() == [2]
     saved = {m["file_name"]: m["mime_type"] for m in media_of(api, person["id"])}
     assert saved == {"licencia a.png": "image/png", "b.jpg": "image/jpeg"}
@@ -280,7 +294,7 @@ def test_a_url_over_2_mb_saves_nothing(api, person, served, finished_jobs, conta
     tmp = temporary(api)
     owner = {"model": "person", "model_id": person["id"]}
     body = {"files": [{"url": f"http://{address}/big.png"} | owner], "files_tmp_id": [{"uuid": tmp["id"]} | owner]}
-    assert api.post("/files/urls", json=body).status_code == 202
+    assert api.post("/files/urls", json=body).status_code == 200
     assert finished_jobs() == [0]
     assert media_of(api, person["id"]) == []
 
@@ -299,7 +313,7 @@ def test_files_from_urls_need_existing_owners_and_temporary_files(api, person):
     url = {"url": "https://example.com/a.png", "model": "address", "model_id": person["id"]}
     response = api.post("/files/urls", json={"files": [url]})
     assert response.status_code == 422
-    assert response.json()["error"] == {"files.0.model_id": ["No existe el registro del modelo / Unknown model record"]}
+    assert response.json()["error"] == {"files.0.model_id": ["No existe el registro del modelo"]}
     tmp = {"uuid": person["id"], "model": "person", "model_id": person["id"]}
     response = api.post("/files/urls", json={"files_tmp_id": [tmp]})
     assert list(response.json()["error"]) == ["files_tmp_id.0.uuid"]

@@ -58,7 +58,7 @@ def test_an_unknown_person_is_a_422_naming_person_id(api):
     assert response.json() == {
         "success": False,
         "code": 422,
-        "error": {"person_id": ["No existe la persona / Unknown person"]},
+        "error": {"person_id": ["No existe la persona"]},
         "rules": {"person_id": ["unknown_person"]},
     }
 

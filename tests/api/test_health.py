@@ -82,7 +82,7 @@ def test_readiness_is_503_naming_the_database_when_it_cannot_be_reached(tmp_path
     assert response.json() == {
         "success": False,
         "code": 503,
-        "error": "Servicio no listo: database / Not ready: database",
+        "error": "Servicio no listo: database",
         "result": {"status": "degraded", "database": "error", "queue": "in-process"},
     }
 
@@ -107,11 +107,12 @@ def test_liveness_makes_no_database_or_queue_call(tmp_path):
 
 def test_readiness_is_503_naming_the_queue_when_redis_is_down(tmp_path):
     with app_on(f"sqlite:///{tmp_path / 'p.sqlite3'}", redis_url=f"redis://127.0.0.1:{free_port()}/0") as http:
-        response = http.get("/api/v1/health/ready")
+        response = http.get("/api/v1/health/ready", headers={"Accept-Language": "en"})
         assert http.get("/api/v1/health").status_code == 200
     assert response.status_code == 503 and response.headers["retry-after"] == "5"
+    assert response.headers["content-language"] == "en"
     body = response.json()
-    assert body["error"] == "Servicio no listo: queue / Not ready: queue"
+    assert body["error"] == "Not ready: queue"
     assert body["result"] == {"status": "degraded", "database": "ok", "queue": "error"}
 
 

@@ -25,7 +25,7 @@ from tests.conftest import Client, make_key
 from tests.support import person_body, writing
 
 REPLAYED = "Idempotent-Replayed"
-IN_PROGRESS = "A request with this Idempotency-Key is in progress"  # the spec's example
+IN_PROGRESS = "Una petición con esta Idempotency-Key sigue en curso"  # the spec's example
 
 
 def keyed(key=None):
@@ -80,7 +80,7 @@ def test_the_same_key_with_another_body_is_refused_with_422(api, session_factory
     before = people_count(session_factory)
     other = api.post("/people", json=person_body(), headers=headers)
     assert other.status_code == 422 and other.json()["success"] is False and other.json()["code"] == 422
-    assert "already used with another request" in other.json()["error"]["Idempotency-Key"][0]
+    assert "ya se usó con otra petición" in other.json()["error"]["Idempotency-Key"][0]
     assert people_count(session_factory) == before
 
 
@@ -89,7 +89,7 @@ def test_the_same_key_and_body_on_another_operation_is_refused_with_422(api):
     assert api.post("/people-groups", json=group, headers=headers).status_code == 201
     elsewhere = api.post("/people", json=group, headers=headers)
     assert elsewhere.status_code == 422
-    assert "already used with another request" in elsewhere.json()["error"]["Idempotency-Key"][0]
+    assert "ya se usó con otra petición" in elsewhere.json()["error"]["Idempotency-Key"][0]
 
 
 def test_a_key_whose_first_request_is_still_running_is_refused_with_409(api, session_factory, monkeypatch):

@@ -78,13 +78,34 @@ def test_the_range_includes_both_days_and_nothing_outside(api, people_of_the_day
     assert empty.content.decode("utf-8") == ",".join(people_export.header(True, True)) + "\r\n"
 
 
+def exported_ids(api, **body) -> list[str]:
+    response = api.post("/people/export", json=body | {"exclude": ["address", "contact"]})
+    assert response.status_code == 200, response.text
+    return [row["id"] for row in parse(response)]
+
+
+def test_without_dates_everyone_living_is_exported_as_the_seed_allows(api, session_factory, people_of_the_day):
+    body = {"national_id": new_curp(), "name": "Ana", "first_lastname": "Ruiz", "second_lastname": "Paz"}
+    today = api.post("/people", json=body).json()["result"]["id"]
+    gone = person_on(api, session_factory, datetime(2031, 3, 14, 12, 0, 0))
+    assert api.delete(f"/people/{gone['id']}").status_code == 200
+    ids = exported_ids(api)
+    assert today in ids and gone["id"] not in ids and len(ids) == len(set(ids))
+    assert {person["id"] for person in people_of_the_day} <= set(ids)
+    # One date alone leaves the other side open.
+    since = exported_ids(api, start_date="2031-03-15")
+    assert since and today not in since and not {person["id"] for person in people_of_the_day} & set(since)
+    until = exported_ids(api, end_date="2031-03-13")
+    assert today in until and not {person["id"] for person in people_of_the_day} & set(until)
+
+
 def test_an_end_before_the_start_is_422(api):
     response = export(api, start_date="2031-03-15", end_date="2031-03-14")
     assert response.status_code == 422
     assert response.json() == {
         "success": False,
         "code": 422,
-        "error": {"end_date": [people_export.END_BEFORE_START]},
+        "error": {"end_date": [people_export.END_BEFORE_START.es]},
         "rules": {"end_date": ["end_before_start"]},
     }
 
@@ -98,8 +119,8 @@ def test_a_deleted_person_is_not_exported(api, session_factory):
 def test_an_exported_file_imports_again_as_existing_people(api, people_of_the_day):
     content = export(api).content
     response = api.post("/people/import", files={"file": ("people.csv", content, "text/csv")})
-    result = response.json()["result"]
-    assert (result["created"], result["existing"], result["failed"]) == (0, 2, 0)
+    summary = response.json()["summary"]
+    assert (summary["created"], summary["existing"], summary["failed"]) == (0, 2, 0)
 
 
 def test_an_exported_cell_that_starts_like_a_formula_is_neutralised_and_imports_back(api, session_factory):
@@ -110,4 +131,4 @@ def test_an_exported_cell_that_starts_like_a_formula_is_neutralised_and_imports_
     [row] = parse(response)
     assert row["external_ref_id"] == "'=HYPERLINK(1)" and row["contact_phone"] == "'+525591038054"
     again = api.post("/people/import", files={"file": ("people.csv", response.content, "text/csv")}).json()
-    assert (again["result"]["existing"], again["result"]["failed"]) == (1, 0)
+    assert (again["summary"]["existing"], again["summary"]["failed"]) == (1, 0)

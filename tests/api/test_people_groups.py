@@ -25,7 +25,7 @@ def test_a_group_without_its_required_fields_is_a_422_with_the_field_map(api):
     assert response.json() == {
         "success": False,
         "code": 422,
-        "error": {"description": ["Campo requerido / Missing required field"]},
+        "error": {"description": ["Campo requerido"]},
     }
 
 

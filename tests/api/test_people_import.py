@@ -42,6 +42,14 @@ def send(api, content: bytes, name="people.csv"):
     return api.post("/people/import", files={"file": (name, content, "application/octet-stream")})
 
 
+def report(response) -> dict:
+    """The answer read as one report: `summary`'s counts, and the failed rows (the seed's `result` list)
+    under `rows`."""
+    body = response.json()
+    assert body["success"] is True and isinstance(body["result"], list), body
+    return body["summary"] | {"rows": body["result"]}
+
+
 def count(session_factory, model, **where) -> int:
     with session_factory() as session:
         stmt = select(func.count()).select_from(model)
@@ -55,7 +63,7 @@ def test_a_csv_stores_good_rows_and_reports_bad_ones_with_their_row_number(api, 
     rows = [[good, "José", "Núñez", "Peña", "MALE"], [bad_curp, "Ana", "Ruiz", "Paz", ""], ["", "B", "C", "D", "X"]]
     response = send(api, csv_bytes(rows))
     assert response.status_code == 200
-    result = response.json()["result"]
+    result = report(response)
     assert (result["created"], result["existing"], result["failed"]) == (1, 0, 2)
     assert [(r["row"], r["status"]) for r in result["rows"]] == [(3, "failed"), (4, "failed")]
     assert set(result["rows"][0]["errors"]) == {"national_id"}
@@ -67,12 +75,25 @@ def test_a_csv_stores_good_rows_and_reports_bad_ones_with_their_row_number(api, 
     assert (person["name"], person["first_lastname"], person["second_lastname"]) == ("José", "Núñez", "Peña")
 
 
+def test_the_result_is_the_list_of_failed_rows_as_the_seed_has_it_and_the_counts_go_beside_it(api):
+    good, bad = new_curp(), "XXXX000000XXXXXX00"
+    response = send(api, csv_bytes([[good, "José", "Núñez", "Peña", "MALE"]]))
+    assert response.json() == {
+        "success": True,
+        "result": [],  # the seed's sample: nothing failed
+        "summary": {"created": 1, "existing": 0, "failed": 0, "failed_rows_omitted": 0},
+    }
+    body = send(api, csv_bytes([[good, "José", "Núñez", "Peña", "MALE"], [bad, "A", "B", "C", ""]])).json()
+    assert [(r["row"], r["status"]) for r in body["result"]] == [(3, "failed")]
+    assert body["summary"] == {"created": 0, "existing": 1, "failed": 1, "failed_rows_omitted": 0}
+
+
 def test_an_xlsx_file_is_imported_like_a_csv(api):
     good, taken = new_curp(sex="M"), new_curp()  # a woman's CURP: the gender column must agree with it
     body = {"national_id": taken, "name": "A", "first_lastname": "B", "second_lastname": "C"}
     assert api.post("/people", json=body).status_code == 201
     rows = [(good, "Luz", "Mar", "Sol", "FEMALE"), (taken, "A", "B", "C", None), (new_curp(), "A", "B", "C", "OTHER")]
-    result = send(api, xlsx_bytes(rows), "people.xlsx").json()["result"]
+    result = report(send(api, xlsx_bytes(rows), "people.xlsx"))
     assert (result["created"], result["existing"], result["failed"]) == (1, 1, 1)
     [failed] = result["rows"]  # only failed rows are listed; the existing one is counted
     assert failed["row"] == 4 and failed["errors"] == {"gender": [people_import.BAD_GENDER]}
@@ -82,9 +103,9 @@ def test_an_xlsx_file_is_imported_like_a_csv(api):
 def test_sending_the_same_file_twice_stores_nothing_twice(api, session_factory):
     curps = [new_curp() for _ in range(3)]
     content = csv_bytes([[c, "N", "P", "M", ""] for c in curps] + [[curps[0], "Dup", "P", "M", ""]])
-    first = send(api, content).json()["result"]
+    first = report(send(api, content))
     assert (first["created"], first["existing"], first["failed"]) == (3, 1, 0)  # the repeated row in the file too
-    second = send(api, content).json()["result"]
+    second = report(send(api, content))
     assert (second["created"], second["existing"], second["failed"]) == (0, 4, 0)
     assert second["rows"] == [] and second["failed_rows_omitted"] == 0
     for curp in curps:
@@ -99,7 +120,7 @@ def test_address_and_contact_columns_create_those_records(api, session_factory):
         [curp, "Ana", "Díaz", "Gómez", "", *address, "ana@example.com", "5591038054"],
         [bad, "Eva", "Díaz", "Gómez", "", *address[:6], "Atlántida", "6000", "no-email", ""],
     ]
-    result = send(api, csv_bytes(rows, header)).json()["result"]
+    result = report(send(api, csv_bytes(rows, header)))
     assert (result["created"], result["failed"]) == (1, 1)
     assert result["rows"][0]["errors"] == {
         "address_zip_code": ["Formato inválido / Invalid format"],
@@ -122,8 +143,10 @@ def test_an_unknown_state_fails_the_row_and_stores_no_part_of_it(api, session_fa
     header = HEADER + list(people_import.ADDRESS_COLUMNS)
     curp = new_curp()
     row = [curp, "A", "B", "C", "", "Calle", "1", "", "Col", "Mun", "", "Atlántida", "06000"]
-    result = send(api, csv_bytes([row], header)).json()["result"]
-    assert result["rows"][0]["errors"] == {"address_state": ["No existe / Unknown state: Atlántida"]}
+    result = report(send(api, csv_bytes([row], header)))
+    assert result["rows"][0]["errors"] == {
+        "address_state": ["No existe el estado: Atlántida / Unknown state: Atlántida"]
+    }
     assert count(session_factory, Person, national_id=curp) == 0
 
 
@@ -148,7 +171,7 @@ def test_a_crash_keeps_the_committed_batches_and_a_rerun_completes_without_dupli
     assert stored == [1, 1, 1, 0, 0, 0, 0]  # the first batch of three was committed, the second rolled back
     assert calls == [[2, 3, 4], [5, 6, 7]]
     monkeypatch.setattr(people_import, "_store_batch", real_store)
-    result = send(api, content).json()["result"]
+    result = report(send(api, content))
     assert (result["created"], result["existing"], result["failed"]) == (4, 3, 0)
     assert [count(session_factory, Person, national_id=c) for c in curps] == [1] * 7
 
@@ -165,7 +188,7 @@ def test_a_national_id_taken_by_another_writer_after_the_check_sends_the_batch_r
         api, csv_bytes([[others[0], "N", "P", "M", ""], [taken, "N", "P", "M", ""], [others[1], "N", "P", "M", ""]])
     )
     assert result.status_code == 200, result.text
-    result = result.json()["result"]
+    result = report(result)
     assert (result["created"], result["existing"], result["failed"]) == (2, 1, 0)
     assert result["rows"] == []
     for curp in [taken, *others]:
@@ -175,7 +198,7 @@ def test_a_national_id_taken_by_another_writer_after_the_check_sends_the_batch_r
 def test_every_created_person_has_its_history_and_its_person_register_event(api, session_factory):
     curps = [new_curp() for _ in range(4)]
     content = csv_bytes([[c, "N", "P", "M", ""] for c in curps] + [[curps[1], "Dup", "P", "M", ""]])
-    result = send(api, content).json()["result"]
+    result = report(send(api, content))
     assert (result["created"], result["existing"]) == (4, 1)
     with session_factory() as session:
         ids = session.scalars(select(Person.id).where(Person.national_id.in_(curps))).all()
@@ -195,7 +218,7 @@ def test_an_imported_person_has_the_history_and_event_a_person_created_by_post_h
     posted, imported = new_curp(date(1988, 2, 12)), new_curp(date(1988, 2, 12))
     body = {"national_id": posted, "name": "José", "first_lastname": "Núñez", "second_lastname": "Peña"}
     posted_id = api.post("/people", json=body).json()["result"]["id"]
-    result = send(api, csv_bytes([[imported, "José", "Núñez", "Peña", ""]])).json()["result"]
+    result = report(send(api, csv_bytes([[imported, "José", "Núñez", "Peña", ""]])))
     assert result["created"] == 1
     imported_id = api.get(f"/people/national-id/{imported}").json()["result"]["id"]
 
@@ -233,29 +256,27 @@ def test_a_file_with_unknown_or_missing_columns_is_refused_whole(api):
     assert response.json() == {
         "success": False,
         "code": 422,
-        "error": {"file": ["Columnas desconocidas / Unknown columns: shoe_size"]},
+        "error": {"file": ["Columnas desconocidas: shoe_size"]},
         "rules": {"file": ["import_columns"]},
     }
     response = send(api, csv_bytes([["x"]], ["national_id"]))
-    assert response.json()["error"] == {
-        "file": ["Faltan columnas / Missing columns: name, first_lastname, second_lastname"]
-    }
+    assert response.json()["error"] == {"file": ["Faltan columnas: name, first_lastname, second_lastname"]}
 
 
 def test_a_file_that_is_neither_utf8_csv_nor_xlsx_is_422(api):
     assert send(api, "national_id,name\r\nÑ,é".encode("latin-1")).json()["error"] == {
-        "file": [people_import.NOT_A_FILE]
+        "file": [people_import.NOT_A_FILE.es]
     }
-    assert send(api, b"PK\x03\x04garbage", "x.xlsx").json()["error"] == {"file": [people_import.NOT_A_FILE]}
+    assert send(api, b"PK\x03\x04garbage", "x.xlsx").json()["error"] == {"file": [people_import.NOT_A_FILE.es]}
 
 
 def test_one_of_a_file_or_a_temporary_file_id_is_needed_and_an_unknown_id_is_422(api):
     response = api.post("/people/import", files={"tmp_file_id": (None, "nope")})
     assert response.status_code == 422
-    assert response.json()["error"] == {"tmp_file_id": [handlers.people_io.UNKNOWN_TMP_FILE]}
+    assert response.json()["error"] == {"tmp_file_id": [handlers.people_io.UNKNOWN_TMP_FILE.es]}
     both = {"file": ("a.csv", csv_bytes([]), "text/csv"), "tmp_file_id": (None, "x")}
     response = api.post("/people/import", files=both)
-    assert response.status_code == 422 and response.json()["error"] == {"file": [handlers.people_io.ONE_SOURCE]}
+    assert response.status_code == 422 and response.json()["error"] == {"file": [handlers.people_io.ONE_SOURCE.es]}
 
 
 def test_a_temporary_file_is_imported_and_kept_for_a_rerun(api):
@@ -264,9 +285,9 @@ def test_a_temporary_file_is_imported_and_kept_for_a_rerun(api):
     uploaded = api.post("/temporary-files", files={"file": ("people.csv", content, "text/csv")})
     assert uploaded.status_code == 201, uploaded.text
     tmp_id = uploaded.json()["result"]["id"]
-    first = api.post("/people/import", files={"tmp_file_id": (None, tmp_id)}).json()["result"]
+    first = report(api.post("/people/import", files={"tmp_file_id": (None, tmp_id)}))
     assert (first["created"], first["existing"]) == (1, 0)
-    again = api.post("/people/import", files={"tmp_file_id": (None, tmp_id)}).json()["result"]
+    again = report(api.post("/people/import", files={"tmp_file_id": (None, tmp_id)}))
     assert (again["created"], again["existing"]) == (0, 1)
     assert api.get(f"/people/national-id/{curp}").json()["result"]["first_lastname"] == "Ávila"
 
@@ -275,26 +296,26 @@ def test_the_answer_lists_the_first_failed_rows_and_counts_the_others(api, monke
     monkeypatch.setattr(people_import, "LISTED_FAILURES", 3)
     good = new_curp()
     rows = [["BAD", "N", "P", "M", ""]] * 5 + [[good, "N", "P", "M", ""], ["X" * 500, "N", "P", "M", ""]]
-    result = send(api, csv_bytes(rows)).json()["result"]
+    result = report(send(api, csv_bytes(rows)))
     assert (result["created"], result["existing"], result["failed"]) == (1, 0, 6)
     assert [r["row"] for r in result["rows"]] == [2, 3, 4]
     assert result["failed_rows_omitted"] == 3
 
 
 def test_a_long_bad_national_id_is_echoed_only_in_part(api):
-    [row] = send(api, csv_bytes([["Z" * 5000, "N", "P", "M", ""]])).json()["result"]["rows"]
+    [row] = report(send(api, csv_bytes([["Z" * 5000, "N", "P", "M", ""]])))["rows"]
     assert row["national_id"] == "Z" * people_import.ECHOED_NATIONAL_ID
 
 
 def test_a_csv_field_beyond_the_csv_module_limit_is_422_not_500(api):
     response = send(api, csv_bytes([["A", "x" * 200_000, "P", "M", ""]]))
     assert response.status_code == 422
-    assert response.json()["error"] == {"file": [people_import.NOT_A_FILE]}
+    assert response.json()["error"] == {"file": [people_import.NOT_A_FILE.es]}
 
 
 def test_cells_the_export_neutralised_are_imported_without_the_apostrophe(api):
     curp = new_curp()
-    result = send(api, csv_bytes([[curp, "'=Ana", "'-Pérez", "'@Ruiz", ""]])).json()["result"]
+    result = report(send(api, csv_bytes([[curp, "'=Ana", "'-Pérez", "'@Ruiz", ""]])))
     assert result["created"] == 1
     person = api.get(f"/people/national-id/{curp}").json()["result"]
     assert (person["name"], person["first_lastname"], person["second_lastname"]) == ("=Ana", "-Pérez", "@Ruiz")
@@ -316,7 +337,7 @@ def test_the_cli_import_starts_the_automatic_validations_the_http_import_starts(
     validation_id = api.post("/validations", json=body).json()["result"]["id"]
     try:
         over_http, by_cli = new_curp(), new_curp()
-        assert send(api, csv_bytes([[over_http, "N", "P", "M", ""]])).json()["result"]["created"] == 1
+        assert report(send(api, csv_bytes([[over_http, "N", "P", "M", ""]])))["created"] == 1
         path = tmp_path / "people.csv"
         path.write_bytes(csv_bytes([[by_cli, "N", "P", "M", ""]]))
         env = {k: v for k, v in os.environ.items() if not k.startswith("PERSONAS_")}

@@ -35,7 +35,7 @@ def test_an_unknown_relation_is_refused_naming_the_field(api):
     assert response.json() == {
         "success": False,
         "code": 422,
-        "error": {"person_relation_id": ["No existe / Unknown person_relation_id: 999"]},
+        "error": {"person_relation_id": ["No existe person_relation_id: 999"]},
         "rules": {"person_relation_id": ["unknown_reference"]},
     }
 
@@ -43,8 +43,8 @@ def test_an_unknown_relation_is_refused_naming_the_field(api):
 def test_an_unknown_person_and_relation_are_both_reported(api):
     response = api.post("/references", json=SEED_REFERENCE | {"person_id": UNKNOWN, "person_relation_id": 999})
     assert response.json()["error"] == {
-        "person_id": ["No existe la persona / Unknown person"],
-        "person_relation_id": ["No existe / Unknown person_relation_id: 999"],
+        "person_id": ["No existe la persona"],
+        "person_relation_id": ["No existe person_relation_id: 999"],
     }
 
 
@@ -73,7 +73,11 @@ def test_an_update_is_partial_and_embeds_the_new_relation(api):
 
 
 def test_unknown_ids_are_404(api):
-    assert api.get(f"/references/{UNKNOWN}").json() == {"success": False, "code": 404, "error": "Reference not found"}
+    assert api.get(f"/references/{UNKNOWN}").json() == {
+        "success": False,
+        "code": 404,
+        "error": "No se encontró la referencia",
+    }
     assert api.put(f"/references/{UNKNOWN}", json={"name": "X"}).status_code == 404
     assert api.delete(f"/references/{UNKNOWN}").status_code == 404
 

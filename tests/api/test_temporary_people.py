@@ -87,7 +87,7 @@ def test_unknown_temporary_people_are_404(api):
     assert api.get(f"/temporary-people/{UNKNOWN_ID}").status_code == 404
     assert api.put(f"/temporary-people/{UNKNOWN_ID}", json={"name": "x"}).status_code == 404
     response = promote(api, UNKNOWN_ID)
-    assert response.json() == {"success": False, "code": 404, "error": "Temporary person not found"}
+    assert response.json() == {"success": False, "code": 404, "error": "No se encontró la persona temporal"}
 
 
 def test_the_list_is_paginated_newest_first(api):
@@ -180,7 +180,7 @@ def test_promoting_twice_is_a_422(api):
     assert response.json() == {
         "success": False,
         "code": 422,
-        "error": {"id": [ALREADY_PROMOTED]},
+        "error": {"id": [ALREADY_PROMOTED.es]},
         "rules": {"id": ["already_promoted"]},
     }
 
@@ -213,7 +213,7 @@ def test_the_temporary_curp_is_checked_like_any_person(api):
     temporary = valid_temporary(api, national_id="PESJ880212HDFHLX09")
     response = promote(api, temporary["id"])
     assert response.status_code == 422
-    assert "Invalid CURP" in response.json()["error"]["person_data.national_id"][0]
+    assert "CURP inválida" in response.json()["error"]["person_data.national_id"][0]
     _nothing_was_stored(api, temporary)
 
 
@@ -227,7 +227,7 @@ def test_ignore_curp_validation_is_honoured_but_the_shape_of_post_people_still_h
     response = promote(api, short["id"], person_data={"ignore_curp_validation": True})
     assert response.status_code == 422
     messages = response.json()["error"]["person_data.national_id"]
-    assert messages and all(m.startswith(INVALID.split("{}")[0]) for m in messages)
+    assert messages and all(m.startswith(INVALID.es.split("{}")[0]) for m in messages)
 
 
 def test_a_person_needs_its_names_from_person_data_or_the_temporary_person(api):
@@ -235,9 +235,9 @@ def test_a_person_needs_its_names_from_person_data_or_the_temporary_person(api):
     response = promote(api, temporary["id"])
     assert response.status_code == 422
     assert response.json()["error"] == {
-        "person_data.name": [MISSING],
-        "person_data.first_lastname": [MISSING],
-        "person_data.second_lastname": [MISSING],
+        "person_data.name": [MISSING.es],
+        "person_data.first_lastname": [MISSING.es],
+        "person_data.second_lastname": [MISSING.es],
     }
     names = {"name": "Ana", "first_lastname": "López", "second_lastname": "Díaz"}
     assert promote(api, temporary["id"], person_data=names).status_code == 201
@@ -249,7 +249,7 @@ def test_a_national_id_in_use_is_a_422_and_leaves_the_temporary_person_unpromote
     second = valid_temporary(api, national_id=first["national_id"])
     response = promote(api, second["id"])
     assert response.status_code == 422
-    assert response.json()["error"] == {"person_data.national_id": [DUPLICATE]}
+    assert response.json()["error"] == {"person_data.national_id": [DUPLICATE.es]}
     assert api.get(f"/temporary-people/{second['id']}").json()["result"]["person_id"] is None
 
 

@@ -48,7 +48,7 @@ def app_cipher(api, session_factory, container):
 def create_bank_data(api) -> dict:
     person_id = api.post("/people", json=person_body()).json()["result"]["id"]
     response = api.post("/bank-data", json={"person_id": person_id, "bank": "Banamex", **CLEAR})
-    assert response.status_code == 201, response.text
+    assert response.status_code == 200, response.text
     return response.json()["result"]
 
 

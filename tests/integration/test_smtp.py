@@ -89,7 +89,7 @@ def test_an_email_code_sent_through_smtp_confirms_the_email(api, smtp_server, co
 
     sent = api.post("/contact-data/email/send", json={"person_id": person_id, "email": address})
     assert sent.status_code == 200, sent.text
-    assert sent.json()["result"]["metadata"]["provider"] == "smtp"
+    assert sent.json()["sent"]["metadata"]["provider"] == "smtp"
     [message] = inbox.messages
     assert inbox.envelopes[0].rcpt_tos == [address]
     found = parts(message)
@@ -99,9 +99,9 @@ def test_an_email_code_sent_through_smtp_confirms_the_email(api, smtp_server, co
     body = {"person_id": person_id, "email": address, "code": code}
     confirmed = api.post("/contact-data/email/verify", json=body)
     assert confirmed.status_code == 200, confirmed.text
-    assert confirmed.json()["result"] == contact | {
+    assert confirmed.json()["contact_data"] == contact | {
         "email_confirmation": True,
-        "updated_at": confirmed.json()["result"]["updated_at"],
+        "updated_at": confirmed.json()["contact_data"]["updated_at"],
     }
 
 
@@ -164,4 +164,4 @@ def test_a_send_the_smtp_server_refuses_keeps_the_previous_code_valid(api, smtp_
     assert len(inbox.messages) == 1
 
     body = {"person_id": person_id, "email": address, "code": code}
-    assert api.post("/contact-data/email/verify", json=body).json()["result"]["email_confirmation"] is True
+    assert api.post("/contact-data/email/verify", json=body).json()["contact_data"]["email_confirmation"] is True

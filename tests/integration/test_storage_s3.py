@@ -133,8 +133,8 @@ def api_on_s3(api, bucket, s3_endpoint, container, monkeypatch):
 def test_the_api_stores_files_in_s3_and_links_to_a_presigned_url(api_on_s3, person):  # noqa: F811
     data = {"model": "person", "model_id": person["id"]}
     created = api_on_s3.post("/files", data=data, files={"file": ("ine.png", io.BytesIO(PNG), "image/png")})
-    assert created.status_code == 201, created.text
-    media = created.json()["result"]
+    assert created.status_code == 200, created.text
+    media = created.json()["media"]
     assert media["disk"] == "s3"
     url = api_on_s3.get(f"/files/{media['uuid']}/temporary-url").json()["result"]["temporary_url"]
     assert url.startswith(os.environ["PERSONAS_S3_ENDPOINT_URL"])

@@ -5,7 +5,7 @@ import io
 import pytest
 
 from personas.domain.custom_catalogs import check_value, read_csv, value_key
-from personas.domain.errors import ValidationFailed
+from personas.domain.errors import ValidationFailed, in_language
 
 
 def csv_of(text: str, encoding="utf-8"):
@@ -84,14 +84,17 @@ def test_a_bom_and_crlf_line_ends_are_tolerated():
 
 def test_errors_are_keyed_by_line_number_and_start_with_the_column():
     errors = row_errors("type,label,value\ninteger,Uno,1\ninteger,Tres,abc\ncolour,x,1\nstring,,x\nstring,a\n")
-    assert errors == {
-        "3": ["value: 'abc' no es un integer / is not a valid integer"],
-        "4": [
-            "type: debe ser uno de string, integer, number, boolean, datetime, array"
-            " / must be one of string, integer, number, boolean, datetime, array"
-        ],
-        "5": ["label: texto de 1 a 255 caracteres / must have 1 to 255 characters"],
-        "6": ["columns: se esperaban 3 columnas (type,label,value), hay 2 / expected 3, got 2"],
+    assert in_language(errors, "es") == {
+        "3": ["value: 'abc' no es un integer válido"],
+        "4": ["type: debe ser uno de: string, integer, number, boolean, datetime, array"],
+        "5": ["label: texto de 1 a 255 caracteres"],
+        "6": ["columns: se esperaban 3 columnas (type,label,value), hay 2"],
+    }
+    assert in_language(errors, "en") == {
+        "3": ["value: 'abc' is not a valid integer"],
+        "4": ["type: must be one of: string, integer, number, boolean, datetime, array"],
+        "5": ["label: must have 1 to 255 characters"],
+        "6": ["columns: expected 3, got 2"],
     }
 
 
@@ -102,7 +105,7 @@ def test_a_quoted_value_spanning_lines_keeps_the_line_where_its_row_starts():
 
 def test_a_wrong_header_is_reported_on_line_one():
     assert row_errors("tipo,etiqueta,valor\nstring,a,b\n") == {
-        "1": ["header: debe ser exactamente type,label,value / must be exactly type,label,value"]
+        "1": ["header: debe ser exactamente type,label,value / header: must be exactly type,label,value"]
     }
 
 

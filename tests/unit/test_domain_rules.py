@@ -50,8 +50,9 @@ def test_the_422_answer_names_rules_by_the_declared_codes():
 
 
 def test_a_rule_is_its_message_and_keeps_its_code_when_formatted_or_pickled():
-    unknown = Rule("unknown_reference", "No existe / Unknown {}: {}")
+    unknown = Rule("unknown_reference", "No existe {}: {}", "Unknown {}: {}")
     message = unknown.format("state_id", 99)
-    assert message == "No existe / Unknown state_id: 99" and message.code == "unknown_reference"
+    assert (message.es, message.en) == ("No existe state_id: 99", "Unknown state_id: 99")
+    assert message == "No existe state_id: 99 / Unknown state_id: 99" and message.code == "unknown_reference"
     copied = pickle.loads(pickle.dumps(message))
-    assert (copied, copied.code) == (message, "unknown_reference")
+    assert (copied, copied.code, copied.en) == (message, "unknown_reference", "Unknown state_id: 99")

@@ -321,7 +321,8 @@ def test_before_and_after_compare_instants_in_utc():
     assert messages(before, "2019-12-31T23:00:00Z") == []
     # 23:00 in Mexico City on Dec 31 is already Jan 1 in UTC.
     assert messages(before, "2019-12-31T23:00:00-06:00") == [
-        "before:2020-01-01 — debe ser una fecha anterior a 2020-01-01 / before:2020-01-01 — must be a date before 2020-01-01"
+        "before:2020-01-01 — debe ser una fecha anterior a 2020-01-01"
+        " / before:2020-01-01 — must be a date before 2020-01-01"
     ]
     assert messages(field("string", "after:2020-01-01"), "2020-01-01") != []
 

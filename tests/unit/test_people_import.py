@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 
 from personas.domain import people_export, people_import, spreadsheets
-from personas.domain.errors import ValidationFailed
+from personas.domain.errors import Text, ValidationFailed
 from tests import xlsx_bombs
 
 
@@ -73,6 +73,12 @@ def test_the_export_range_covers_both_days_whole():
         people_export.date_range("2022-07-30", "2022-07-29")
 
 
+def test_a_missing_export_date_leaves_that_side_open():
+    assert people_export.date_range(None, None) == (None, None)
+    assert people_export.date_range("2022-07-29", None) == (datetime(2022, 7, 29), None)
+    assert people_export.date_range(None, "2022-07-29") == (None, datetime(2022, 7, 30))
+
+
 # --- XLSX limits (domain.spreadsheets) ------------------------------------------------------------
 
 
@@ -110,7 +116,7 @@ def test_a_part_over_the_largest_size_or_too_many_parts_are_refused_from_the_zip
     assert refusal(content) == [spreadsheets.TOO_BIG.format("0 MB", "0 MB")]
     monkeypatch.setattr(spreadsheets, "SHEET_BYTES", spreadsheets.MB)
     monkeypatch.setattr(spreadsheets, "MAX_PARTS", 5)
-    assert refusal(content) == [spreadsheets.TOO_BIG.format("5 partes / parts", "5 partes / parts")]
+    assert refusal(content) == [spreadsheets.TOO_BIG.format(Text("5 partes", "5 parts"))]
 
 
 def test_rows_past_the_row_limit_fail_the_file(monkeypatch):
@@ -118,14 +124,14 @@ def test_rows_past_the_row_limit_fail_the_file(monkeypatch):
     content = xlsx_bombs.workbook([("A", "B", "C", "D")] * 2)
     assert len(rows_of(content)) == 2  # header and two rows: three rows
     content = xlsx_bombs.workbook([("A", "B", "C", "D")] * 3)
-    assert refusal(content) == [spreadsheets.TOO_BIG.format("3 filas / rows", "3 filas / rows")]
+    assert refusal(content) == [spreadsheets.TOO_BIG.format(Text("3 filas", "3 rows"))]
 
 
 def test_a_value_past_the_column_limit_fails_the_file(monkeypatch):
     monkeypatch.setattr(spreadsheets, "MAX_COLUMNS", 4)
     assert len(rows_of(xlsx_bombs.workbook([("A", "B", "C", "D")]))) == 1
     content = xlsx_bombs.workbook([("A", "B", "C", "D", "E")])
-    assert refusal(content) == [spreadsheets.TOO_BIG.format("4 columnas / columns", "4 columnas / columns")]
+    assert refusal(content) == [spreadsheets.TOO_BIG.format(Text("4 columnas", "4 columns"))]
 
 
 def test_a_broken_sheet_inside_a_valid_zip_is_not_an_xlsx():

@@ -90,7 +90,9 @@ def test_an_email_html_message_escapes_the_payload():
     ("channel_type", "config", "message"),
     [
         ("slack", {"url": "https://h.example/x", "secret": webhooks.new_secret()}, "Not allowed"),
-        ("slack", {"emails": ["a@example.com"]}, "Not allowed"),
+        ("slack", {"url": "https://h.example/x", "emails": ["a@example.com"]}, "either `url` or `emails`"),
+        ("slack", {}, "either `url` or `emails`"),
+        ("slack", {"emails": ["a@localhost"]}, "Not a valid email"),
         ("email", {"url": "https://h.example/x"}, "Not allowed"),
         ("webhook", {"url": "ftp://h.example/x"}, "http or https"),
         ("webhook", {"url": "https://h.example/x", "secret": "whsec_abc"}, "at least 16 bytes"),
@@ -106,3 +108,11 @@ def test_a_config_that_does_not_fit_its_type_is_refused(channel_type, config, me
 
 def test_a_config_that_fits_is_kept():
     assert channels.check_config("email", {"emails": ["A@Example.com"]}) == {"emails": ["A@example.com"]}
+
+
+def test_a_slack_channel_is_an_incoming_webhook_or_the_email_addresses_of_slack_channels():
+    # The seed's sample gives a Slack channel `emails`.
+    assert channels.check_config("slack", {"emails": ["user@example.com"]}) == {"emails": ["user@example.com"]}
+    assert channels.check_config("slack", {"url": "https://hooks.slack.com/services/T/B/X"}) == {
+        "url": "https://hooks.slack.com/services/T/B/X"
+    }
