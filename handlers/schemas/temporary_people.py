@@ -8,7 +8,7 @@ schema, so `POST /people` and a promotion accept the same people.
 from functools import cache
 
 from connexion.json_schema import Draft4RequestValidator, resolve_refs
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, post_load
 from marshmallow import ValidationError as SchemaError
 
 from personas import spec
@@ -50,6 +50,27 @@ class TemporaryPersonIn(Schema):
     extra_data = fields.Dict(allow_none=True)
     bank_data = fields.Dict(allow_none=True)
     employment_data = fields.Dict(allow_none=True)
+
+    @post_load
+    def _digits_as_text(self, data, **_kwargs):
+        # The records are kept as POST /bank-data and /employment-data would store them: digits that came
+        # as JSON numbers become their text now, not only at promotion.
+        for key, record_fields in DIGIT_FIELDS.items():
+            record = data.get(key)
+            for name, field in record_fields.items():
+                if record and record.get(name) is not None:
+                    record[name] = field.deserialize(record[name])
+        return data
+
+
+DIGIT_FIELDS = {
+    "bank_data": {
+        "account": bank_in.fields["account"],
+        "clabe": bank_in.fields["clabe"],
+        "card_number": bank_in.fields["card_number"],
+    },
+    "employment_data": {"company_phone": employment_in.fields["company_phone"]},
+}
 
 
 def _bank_view(temporary) -> dict | None:

@@ -106,6 +106,21 @@ def test_bank_data_leaves_with_the_card_masked_and_is_encrypted_at_rest(api, ses
     assert CLABE not in stored and "07777777777" not in stored and "3456" not in stored
 
 
+def test_digits_sent_as_numbers_are_kept_as_their_text_as_the_records_own_operations_keep_them(api):
+    created = create(
+        api,
+        bank_data={"bank": "BBVA", "account": 1500123456, "clabe": 12345678901234568, "card_number": None},
+        employment_data={"company_phone": 5512345678},
+    )
+    assert created["bank_data"] == {
+        "bank": "BBVA",
+        "account": "1500123456",
+        "clabe": "012345678901234568",
+        "card_number": None,
+    }
+    assert created["employment_data"] == {"company_phone": "5512345678"}
+
+
 def test_bank_data_must_be_empty_or_carry_bank_account_and_clabe(api):
     response = api.post("/temporary-people", json={"bank_data": {"bank": "Banamex"}})
     assert response.status_code == 422 and "bank_data" in response.json()["error"]
