@@ -321,7 +321,7 @@ def test_cells_the_export_neutralised_are_imported_without_the_apostrophe(api):
     assert (person["name"], person["first_lastname"], person["second_lastname"]) == ("=Ana", "-Pérez", "@Ruiz")
 
 
-def _settled(api, person_id: str, validation_id: str, timeout: float = 10.0) -> list[int]:
+def _settled(api, person_id: str, validation_id: str, timeout: float = 60.0) -> list[int]:
     """The statuses of the validation's results on the person, once none is pending (3)."""
     deadline = time.monotonic() + timeout
     while True:
