@@ -16,28 +16,10 @@ import io
 
 import pytest
 
-from tests.support import new_curp
+from tests.support import SEED_PERSON, new_curp
 
 SEED_CURP = "PESJ880212HDFHLX01"
-PERSON = {
-    "national_id": "PESJ880212HDFHLX01",
-    "name": "Juan",
-    "first_lastname": "Perez",
-    "second_lastname": "Suares",
-    "birthdate": "1988-02-12T00:00:00Z",
-    "gender": "MALE",
-    "tax_id": None,
-    "nationality_id": 144,
-    "state_id": 7,
-    "entity_of_birth": "DF",
-    "external_ref_id": None,
-    "facetec_ref_id": None,
-    "biometrics": None,
-    "marital_status_id": None,
-    "people_group_id": None,
-    "extra_data": None,
-    "ignore_curp_validation": False,
-}
+PERSON = SEED_PERSON
 GROUP = {"name": "Deudores", "description": "Grupo donde entran las personas con deuda pendiente de pagar"}
 SEARCH_IDS = {"ids": ["71266b80-f04b-4a2c-9314-963d3a182f2a", "71266b80-f04b-4a2c-9314-963d3a182f2b"]}
 FROM_CURP = {"curp": "PESJ880212HDFHLX01"}
