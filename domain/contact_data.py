@@ -38,7 +38,9 @@ CHANNELS = {
 INVALID_PHONE = Rule("invalid_phone", "Teléfono inválido", "Invalid phone number")
 # email-validator says why in English only: the Spanish message stands without it.
 INVALID_EMAIL = Rule("invalid_email", "Correo inválido", "Invalid email: {}")
-KEEPS_PERSON = Text("Los datos de contacto no cambian de persona", "Contact data cannot move to another person")
+KEEPS_PERSON = Rule(
+    "contact_keeps_person", "Los datos de contacto no cambian de persona", "Contact data cannot move to another person"
+)
 RECENT_CODES = Text(
     "Se enviaron códigos a estos datos en la última hora; elimínelos después",
     "Codes were sent to this contact data in the last hour: delete it later",

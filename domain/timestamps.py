@@ -4,4 +4,5 @@ from datetime import datetime
 
 
 def iso(value: datetime | None) -> str | None:
-    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # The year is zero-padded to four digits (RFC 3339 date-time); strftime's %Y writes year 293 as "293".
+    return None if value is None else f"{value.year:04d}-{value:%m-%dT%H:%M:%S}Z"

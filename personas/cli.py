@@ -1,4 +1,4 @@
-"""The `personas` command: serve, db upgrade, api-keys, worker."""
+"""The `personas` command: serve, db upgrade, api-keys, worker, import, conformance."""
 
 import contextlib
 import os
@@ -243,6 +243,72 @@ def import_people(file, batch_size):
         click.echo(f"... and {report['failed_rows_omitted']} more failed rows", err=True)
     # Last line, counts only: scripts read it.
     click.echo(f"created {report['created']}, existing {report['existing']}, failed {report['failed']}")
+
+
+@main.command()
+@click.option("--base-url", required=True, help="The deployment: http://host:8000 or http://host:8000/api/v1.")
+@click.option(
+    "--key",
+    required=True,
+    envvar="PERSONAS_CONFORMANCE_KEY",
+    help="An API key with every scope (or set PERSONAS_CONFORMANCE_KEY).",
+)
+@click.option(
+    "--max-examples", default=10, show_default=True, type=click.IntRange(1, 1000), help="Cases per operation and phase."
+)
+@click.option(
+    "--max-seconds",
+    default=900,
+    show_default=True,
+    type=click.IntRange(10, 86400),
+    help="Stop after this long, whatever is left untested.",
+)
+@click.option(
+    "--report",
+    default="personas-conformance.xml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The JUnit XML report; the summary goes beside it, as .json.",
+)
+def conformance(base_url, key, max_examples, max_seconds, report):
+    """Run this API's contract checks (Schemathesis, with its documented rules) against a deployment.
+
+    It makes records of its own there first (people, a group, files, a channel, ...): point it at a test
+    deployment, never at production data. Exits 1 when a check failed.
+    """
+    import json
+    from pathlib import Path
+
+    try:
+        import schemathesis  # noqa: F401 - the kit's engine, an extra of the distribution
+    except ImportError:
+        raise click.ClickException("install the conformance kit: pip install 'personas[conformance]'") from None
+    from personas import conformance as kit
+
+    try:
+        found = kit.run(
+            base_url,
+            key,
+            max_examples=max_examples,
+            max_seconds=max_seconds,
+            progress=lambda line: click.echo(line, err=True),
+        )
+    except kit.WorldError as exc:
+        raise click.ClickException(f"the records the checks need could not be made: {exc}") from None
+    junit = Path(report)
+    kit.write_junit(found, junit)
+    summary = found.summary()
+    junit.with_suffix(".json").write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
+    for failure in found.failures:
+        click.echo(f"FAILED {failure['operation']}: {failure['check']}: {failure['title']}")
+    for error in found.errors:
+        click.echo(f"ERROR {error['operation']}: {error['error'][:200]}")
+    click.echo(
+        f"{summary['cases']} cases, {summary['operations_with_2xx']} of {summary['operations']} operations with a 2xx, "
+        f"{summary['failures']} failures, {summary['errors']} errors in {summary['seconds']} s ({summary['stopped']}); "
+        f"report {junit}, summary {junit.with_suffix('.json')}"
+    )
+    sys.exit(1 if found.failures or found.errors else 0)
 
 
 if __name__ == "__main__":

@@ -178,7 +178,12 @@ def test_an_update_is_partial_and_keeps_the_person(api):
     assert updated["email"] == "nuevo@example.com" and updated["phone"] == contact["phone"]
     same = api.put(f"/contact-data/{contact['id']}", json={"person_id": contact["person_id"]})
     assert same.status_code == 200, same.text
-    refused = {"success": False, "code": 422, "error": {"person_id": [KEEPS_PERSON.es]}}
+    refused = {
+        "success": False,
+        "code": 422,
+        "error": {"person_id": [KEEPS_PERSON.es]},
+        "rules": {"person_id": ["contact_keeps_person"]},
+    }
     for person_id in (str(uuid.uuid4()), new_person(api)):
         response = api.put(f"/contact-data/{contact['id']}", json={"person_id": person_id})
         assert (response.status_code, response.json()) == (422, refused)
