@@ -43,4 +43,9 @@ def check(text: str | bytes, limit: int = MAX_DEPTH) -> None:
 def loads(text: str | bytes, limit: int = MAX_DEPTH):
     """json.loads, for texts that nest at most `limit` levels; TooDeep (a ValueError) otherwise."""
     check(text, limit)
-    return json.loads(text)
+    return json.loads(text, parse_constant=_not_json)
+
+
+def _not_json(constant: str):
+    # Python reads NaN and Infinity, which JSON does not have: stored, MariaDB's JSON check refuses them.
+    raise ValueError(f"{constant} is not JSON")

@@ -74,7 +74,12 @@ def test_confirmed_contact_data_cannot_be_moved_to_another_person(api, last_code
     assert verify(api, "sms", contact, last_code("sms", contact["phone"])).json()["contact_data"]["sms_confirmation"]
     stranger = new_person(api)
     moved = api.put(f"/contact-data/{contact['id']}", json={"person_id": stranger})
-    refused = {"success": False, "code": 422, "error": {"person_id": [KEEPS_PERSON.es]}}
+    refused = {
+        "success": False,
+        "code": 422,
+        "error": {"person_id": [KEEPS_PERSON.es]},
+        "rules": {"person_id": [KEEPS_PERSON.code]},
+    }
     assert (moved.status_code, moved.json()) == (422, refused)
     kept = api.get(f"/contact-data/{contact['id']}").json()["result"]
     assert (kept["person_id"], kept["sms_confirmation"]) == (contact["person_id"], True)
