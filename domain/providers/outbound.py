@@ -209,7 +209,7 @@ class Session:
         self._pool.clear()
 
     def _resolve(self, host, port):
-        # Kept only while this Session object lives (one job, seconds); connections are pinned to what was checked.
+        # Kept only while this requests.Session lives (one job, seconds); connections are pinned to what was checked.
         key = (host, port)
         if key not in self._resolved:
             self._resolved[key] = self._upstream(host, port)
@@ -225,7 +225,7 @@ class Session:
         return self.request("GET", url, None, {}, sink)
 
     def request(self, method, url, body, headers, sink=None) -> Response:
-        """One call, and the redirects this Session object follows; every hop checked by the guard."""
+        """One call, and the redirects this requests.Session follows; every hop checked by the guard."""
         target, address = _vetted(self._policy, url)
         sent, hops_left = {"User-Agent": USER_AGENT, **headers}, self.redirects
         while True:
