@@ -5,7 +5,7 @@
   default check on (not_a_server_error, status_code_conformance, content_type_conformance,
   response_schema_conformance, response_headers_conformance, positive_data_acceptance,
   negative_data_rejection, missing_required_header, ignored_auth, unsupported_method, ...);
-  three of them narrowed to documented rules of this API, and one added, in `personas.conformance`.
+  four of them narrowed to documented rules of this API, and one added, in `personas.conformance`.
   Most positive cases carry the ids of the world's records and values valid by construction
   (`World.prepare`): each operation's positive test must reach a 2xx (conftest's `_case_counter`), so
   every success answer is checked against the spec.
@@ -70,19 +70,30 @@ def test_stateful(contract_app, worlds):
     machine = both.as_state_machine()
     # Its good values only: each scenario starts from an empty database, so the records are gone.
     world = worlds.current()
+    # The failures the steps raised, first one first: when Hypothesis cannot replay a failure (the service
+    # answered differently the second time), its report names only the replay's divergence.
+    failures: list[str] = []
 
     class Machine(machine):
         def setup(self):
             # Each scenario starts from the same database, or Hypothesis sees its own draws change
             # between runs (FlakyStrategyDefinition) and cannot replay or shrink a failure.
             contract_app.reset_database()
+            self.steps = 0
 
         def get_call_kwargs(self, case):
             return {"app": contract_app.app}
 
         def step(self, input):
-            world.prepare(input.case, records=False)
-            output = super().step(input)
+            # Seeded by the step's place in the scenario: its data holds ids the service generated, which
+            # differ when Hypothesis replays the scenario.
+            self.steps += 1
+            world.prepare(input.case, records=False, key=str(self.steps))
+            try:
+                output = super().step(input)
+            except Exception as exc:
+                failures.append(f"step {self.steps}, {input.case.operation.label}: {exc}")
+                raise
             if input.transition is not None and output.response.status_code < 300:
                 TRANSITIONS[input.transition.id] += 1
             return output
@@ -100,16 +111,20 @@ def test_stateful(contract_app, worlds):
                 recorder=self.recorder,
             )
 
-    Machine.run(
-        settings=hypothesis.settings(
-            max_examples=STATEFUL_EXAMPLES,
-            stateful_step_count=STATEFUL_STEPS,
-            deadline=None,
-            database=None,
-            derandomize=True,
-            suppress_health_check=list(hypothesis.HealthCheck),
-        )
+    settings = hypothesis.settings(
+        max_examples=STATEFUL_EXAMPLES,
+        stateful_step_count=STATEFUL_STEPS,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(hypothesis.HealthCheck),
     )
+    try:
+        Machine.run(settings=settings)
+    except hypothesis.errors.Flaky as exc:
+        if failures:
+            exc.add_note(f"The first failure the scenarios met: {failures[0]}")
+        raise
 
 
 def test_every_operation_is_tested():

@@ -1,6 +1,6 @@
 """The contract checks this API is held to, for its own contract tests and for `personas conformance`.
 
-- `checks`: Schemathesis' default checks, three of them narrowed to documented rules of this API, and one
+- `checks`: Schemathesis' default checks, four of them narrowed to documented rules of this API, and one
   added; they look at status codes and rule codes only, never at message texts.
 - `world`: the records the operations work on, made through the API before a run, and `World.prepare`,
   which puts their ids and values valid by construction into the cases, so that operations reach their

@@ -19,7 +19,12 @@ Each narrowing passes one exact situation and re-raises the check's own failure 
 3. `use_after_free` wants a 404 for anything read after its DELETE; a deleted person comes back with a
    successful `POST /people/{id}/restore` (the spec's RestorePerson link), after which it is there again,
    and its history stays readable while it is deleted (`GET /people/{id}/history`, as the spec says).
-4. `refusals_are_documented` (added) holds every 422 that names rules, in any generation mode, to the
+4. `ensure_resource_availability` wants what a POST created to be readable along the POST's links, unless
+   a DELETE of a path above the one read removed it. A person is also read by its other keys
+   (`/people/national-id/{national_id}`, `/people/external-id/{external_id}`, ...), which no path of its
+   own lies above: a 404 there passes when the scenario deleted the person (`DELETE /people/{id}`, not
+   restored since) or gave it another value of that key (`PUT /people/{id}`).
+5. `refusals_are_documented` (added) holds every 422 that names rules, in any generation mode, to the
    codes its operation lists.
 
 The checks look at status codes and rule codes only, never at message texts (they depend on the
@@ -197,6 +202,61 @@ def _restored_since(ctx, case, free: str) -> bool:
     return restored
 
 
+def ensure_resource_availability(ctx, response, case):
+    try:
+        return _checks().ensure_resource_availability(ctx, response, case)
+    except Exception:
+        if _person_gone_by_key(ctx, case):
+            return None
+        raise
+
+
+# A person's other keys: the path parameter that reads the person by one, and the person's field it names.
+PERSON_KEYS = {
+    "national_id": "national_id",
+    "external_id": "external_ref_id",
+    "externalId": "external_ref_id",
+    "facetec_id": "facetec_ref_id",
+}
+
+
+def _same_key(a, b) -> bool:
+    # The service compares keys trimmed, and CURPs in capitals.
+    return str(a).strip().upper() == str(b).strip().upper()
+
+
+def _person_gone_by_key(ctx, case) -> bool:
+    """Whether `case` reads, by another key, a person its parent created and the scenario has since deleted
+    (not restored) or moved to another value of that key."""
+    names = [name for name in case.path_parameters or {} if name in PERSON_KEYS]
+    if not case.operation.path.startswith("/people/") or len(names) != 1:
+        return False
+    name = names[0]
+    parent = ctx.internals.find_parent(case_id=case.id)
+    answer = ctx.internals.find_response(case_id=parent.id) if parent is not None else None
+    body = _json(answer) if answer is not None else None
+    result = body.get("result") if isinstance(body, dict) else None
+    person = result.get("id") if isinstance(result, dict) else None
+    if not person:
+        return False
+    own, field = f"/people/{person}", PERSON_KEYS[name]
+    present = True
+    for earlier in ctx.internals.find_all_cases():
+        if earlier.id == case.id:
+            break
+        answer = ctx.internals.find_response(case_id=earlier.id)
+        if answer is None or not 200 <= answer.status_code < 300:
+            continue
+        method, path = earlier.operation.method.lower(), earlier.formatted_path
+        if method == "delete" and path == own:
+            present = False
+        elif method == "post" and path == own + "/restore":
+            present = True
+        elif method in ("put", "patch") and path == own and isinstance(earlier.body, dict) and field in earlier.body:
+            present = _same_key(earlier.body[field], case.path_parameters[name])
+    return not present
+
+
 def refusals_are_documented(ctx, response, case):
     """A 422 that names rules names only rules its operation documents."""
     body = _json(response) if response.status_code == 422 else None
@@ -213,12 +273,18 @@ def refusals_are_documented(ctx, response, case):
     return None
 
 
-NARROWED = ("positive_data_acceptance", "missing_required_header", "use_after_free")
+NARROWED = ("positive_data_acceptance", "missing_required_header", "use_after_free", "ensure_resource_availability")
 
 
 def excluded_checks() -> list:
     shipped = _checks()
-    return [shipped.positive_data_acceptance, shipped.missing_required_header, shipped.use_after_free]
+    return [getattr(shipped, name) for name in NARROWED]
 
 
-ADDED = [positive_data_acceptance, missing_required_header, use_after_free, refusals_are_documented]
+ADDED = [
+    positive_data_acceptance,
+    missing_required_header,
+    use_after_free,
+    ensure_resource_availability,
+    refusals_are_documented,
+]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from personas.conformance.checks import (
     CURRENT_WORLD,
     NARROWED,
+    ensure_resource_availability,
     missing_required_header,
     positive_data_acceptance,
     refusals_are_documented,
@@ -138,6 +139,7 @@ def run(
         schemathesis.check(_narrowed(positive_data_acceptance, "positive_data_acceptance_narrowed")),
         schemathesis.check(_narrowed(missing_required_header, "missing_required_header_narrowed")),
         schemathesis.check(_narrowed(use_after_free, "use_after_free_narrowed")),
+        schemathesis.check(_narrowed(ensure_resource_availability, "ensure_resource_availability_narrowed")),
         schemathesis.check(refusals_are_documented),
     ]
     GLOBAL_HOOK_DISPATCHER.register_hook_with_name(before_call, "before_call")

@@ -148,7 +148,7 @@ class World:
 
     # ---- substituting ---------------------------------------------------------------------------
 
-    def prepare(self, case, probability: float = 0.8, records: bool | None = None) -> bool:
+    def prepare(self, case, probability: float = 0.8, records: bool | None = None, key: str | None = None) -> bool:
         """Put the world's ids and good values into a positive `case` (most of the time; the rest stay as
         generated). Returns whether the case was changed.
 
@@ -157,14 +157,25 @@ class World:
         emails, phones, CLABEs, catalog ids, files).
 
         The choice and the values drawn depend on the case's own data only, so a case Hypothesis generates
-        again while it shrinks is prepared the same way. The containers are changed in place, before the
-        case is sent: Schemathesis takes what `call` sends as the generated data, and a replaced container
-        would be judged again (and a multipart body with a file is never judged schema-valid).
+        again while it shrinks is prepared the same way; or, given `key`, on the operation and `key` only (a
+        stateful step's data carries ids the service generated, which differ when Hypothesis replays it).
+
+        The case first gets its own copies of its containers: Schemathesis shares one container between
+        cases (the coverage phase's header variants share one body), and a value written into a shared one
+        would change cases not yet sent (a case whose container changed after generation is judged again,
+        and a multipart body with a file is never judged schema-valid).
         """
+        for name in ("path_parameters", "query", "body"):
+            value = getattr(case, name)
+            if isinstance(value, (dict, list)):
+                # Past Case.__setattr__, which would mark the container as changed and have it judged
+                # again: the copy is equal to what was generated, by Schemathesis' own hash too.
+                object.__setattr__(case, name, _copied(value))
         self._protect(case)
         if not _positive(case):
             return False
-        rng = random.Random(zlib.crc32(_fingerprint(case).encode()))
+        seed = _fingerprint(case) if key is None else f"{case.operation.label} {key}"
+        rng = random.Random(zlib.crc32(seed.encode()))
         if rng.random() >= probability:
             return False
         if records is None:
@@ -397,6 +408,16 @@ def _stateful(case) -> bool:
     meta = getattr(case, "meta", None)
     phase = getattr(getattr(meta, "phase", None), "name", None)
     return getattr(phase, "value", phase) == "stateful"
+
+
+def _copied(value):
+    """`value` with its dicts and lists copied and its other values shared: Schemathesis hashes a value it
+    cannot serialise (a generated file) by identity, so a copied leaf would count as a change."""
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return value
 
 
 def _fingerprint(case) -> str:

@@ -88,6 +88,27 @@ def test_the_world_fills_a_person_whose_fields_agree_with_its_curp():
     }
 
 
+def test_the_world_writes_into_copies_of_the_cases_containers():
+    world = World(curps=["BEWH881014MCHBMH01"])
+    shared = {"national_id": "x", "nested": {"national_id": "y"}}
+    first, second = case(body=shared), case(body=shared)
+    assert world.prepare(first, probability=1.0, records=False)
+    assert first.body["national_id"] == first.body["nested"]["national_id"] == "BEWH881014MCHBMH01"
+    assert second.body is shared and shared == {"national_id": "x", "nested": {"national_id": "y"}}
+
+
+def test_a_keyed_preparation_ignores_the_ids_in_the_cases_data():
+    world = World(curps=[f"BEWH881014MCHBMH{n:02d}" for n in range(40)])
+
+    def prepared(person_id: str, key=None):
+        step = case(body={"person_id": person_id, "national_id": "x"})
+        world.prepare(step, probability=1.0, records=False, key=key)
+        return step.body["national_id"]
+
+    assert len({prepared(str(n), key="3") for n in range(20)}) == 1
+    assert len({prepared(str(n)) for n in range(20)}) > 1
+
+
 def test_verifications_ask_about_the_address_codes_were_sent_to():
     world = World()
     prepared = case(path="/contact-data/email/verify", body={"email": "x@y.z", "code": "000000"})
@@ -98,3 +119,54 @@ def test_verifications_ask_about_the_address_codes_were_sent_to():
 def test_the_base_url_may_name_the_api_root():
     assert runner.base_of("http://127.0.0.1:8000/api/v1/") == "http://127.0.0.1:8000"
     assert runner.base_of("http://127.0.0.1:8000") == "http://127.0.0.1:8000"
+
+
+class Internals:
+    """What a check sees of the scenario: its cases in order, their answers, and who links to whom."""
+
+    def __init__(self, steps, parents):
+        self.steps, self.parents = steps, parents
+
+    def find_all_cases(self):
+        return [step for step, _ in self.steps]
+
+    def find_response(self, case_id):
+        return next((answer for step, answer in self.steps if step.id == case_id), None)
+
+    def find_parent(self, case_id):
+        return self.parents.get(case_id)
+
+
+def step(id: str, method: str, path: str, formatted: str, body=None, parameters=None):
+    made = case(path=path, method=method, body=body)
+    made.id, made.formatted_path, made.path_parameters = id, formatted, parameters or {}
+    return made
+
+
+def test_a_person_read_by_its_curp_is_gone_once_deleted_or_given_another_curp():
+    created = step("1", "post", "/people", "/people")
+    made = answer({"success": True, "result": {"id": "p1", "national_id": "AAAA"}}, 201)
+    read = step(
+        "9", "get", "/people/national-id/{national_id}", "/people/national-id/AAAA", None, {"national_id": "AAAA"}
+    )
+    missing = answer({"success": False, "code": 404, "error": "..."}, 404)
+
+    def gone(*between) -> bool:
+        steps = [(created, made), *between, (read, missing)]
+        return checks._person_gone_by_key(SimpleNamespace(internals=Internals(steps, {"9": created})), read)
+
+    ok = answer({"success": True, "result": {}}, 200)
+    refused = answer({"success": False, "code": 422, "error": {}}, 422)
+    delete = step("2", "delete", "/people/{id}", "/people/p1")
+    restore = step("3", "post", "/people/{id}/restore", "/people/p1/restore")
+    moved = step("4", "put", "/people/{id}", "/people/p1", {"national_id": "BBBB"})
+    kept = step("5", "put", "/people/{id}", "/people/p1", {"national_id": "aaaa ", "name": "X"})
+    other = step("6", "delete", "/people/{id}", "/people/p2")
+
+    assert not gone()
+    assert gone((delete, ok))
+    assert not gone((delete, refused))
+    assert not gone((delete, ok), (restore, ok))
+    assert gone((moved, ok))
+    assert not gone((moved, ok), (kept, ok))
+    assert not gone((other, ok))
