@@ -42,7 +42,7 @@ from personas.persistence.models import ApiKey, Base
 from personas.persistence.uow import UnitOfWork
 from tests import offline_dns
 from tests.offline_dns import OfflineResolver
-from tests.support import mariadb_url
+from tests.support import mariadb_url, registry_row
 
 SPEC_URL = "/api/v1/openapi.json"
 MAX_EXAMPLES = int(os.environ.get("CONTRACT_MAX_EXAMPLES", "100"))
@@ -169,6 +169,8 @@ def contract_app(contract_database_url, tmp_path_factory) -> ContractApp:
         uow.api_keys.add(
             ApiKey(name="contract-tests", prefix=api_keys.display_prefix(API_KEY), key_hash=api_keys.digest(API_KEY))
         )
+        # The CURPs the cases carry are in the local CURP registry, so `POST /people/curp` can succeed.
+        uow.curp_registry.upsert_many([registry_row(curp) for curp in conformance.valid_curps(seed=SEED)])
         uow.commit()
     yield ContractApp(app)
     state.close()
@@ -216,7 +218,10 @@ def count(case, response) -> None:
     CURRENT[f"{case.operation.label} {response.status_code // 100}xx"] += 1
 
 
-WITHOUT_SUCCESS: dict[str, str] = {}
+WITHOUT_SUCCESS: dict[str, str] = {
+    "POST /validation-results/{id}/reviews": "only a failed screening against a watch list can be reviewed, and"
+    " the world makes no list: lists are loaded by an operator (`personas lists load`), not through the API",
+}
 """Operations whose positive test may end without a 2xx, each with the reason; at most
 `len(operations) - MIN_SUCCESSFUL` of them (test_contract.py holds the bound)."""
 MIN_SUCCESSFUL = 110

@@ -123,5 +123,14 @@ class RateLimited(DomainError):
         self.retry_after = max(1, int(retry_after))
 
 
+class Unavailable(DomainError):
+    """An outside service the operation needs did not answer usefully; nothing was changed, and the same
+    request may be sent again after `retry_after` seconds (rendered as 503 with Retry-After)."""
+
+    def __init__(self, message: str = "", retry_after: int = 30) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
 class Forbidden(DomainError):
     """The caller's key lacks what the operation needs (rendered as 403)."""

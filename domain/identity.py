@@ -195,6 +195,19 @@ def check_person_identity(
     return result
 
 
+MEXICAN = 144  # the nationalities catalog's id of Mexico (personas.domain.countries)
+
+
+def curp_nationality(curp: str | None) -> int | None:
+    """Mexico's nationality id when the CURP says its holder was born in a Mexican state: born in the
+    territory, they are Mexican by birth (Constitution, art. 30). None for one born abroad (state `NE`),
+    whose CURP says nothing of nationality, and for a value that is not a CURP."""
+    number = stdnum_curp.compact(curp) if isinstance(curp, str) else ""
+    if not stdnum_curp.is_valid(number):
+        return None
+    return None if number[11:13] == "NE" else MEXICAN
+
+
 def age(birthdate: date | None, today: date) -> int | None:
     """Whole years from birthdate to today; None without a birthdate or for one in the future."""
     born = _as_date(birthdate)

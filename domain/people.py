@@ -7,8 +7,15 @@ import uuid
 from datetime import UTC, date, datetime
 
 from personas.domain import catalogs, validations
-from personas.domain.errors import Conflict, NotFound, Rule, ValidationFailed
-from personas.domain.identity import age, check_person_identity, information_percentage, parse_curp
+from personas.domain.errors import Conflict, NotFound, Rule, Text, Unavailable, ValidationFailed
+from personas.domain.identity import (
+    age,
+    check_person_identity,
+    curp_nationality,
+    information_percentage,
+    parse_curp,
+)
+from personas.domain.providers.registry import CurpNotInRegistry, RegistryUnavailable
 from personas.domain.records import PERSON_NOT_FOUND, living_person
 from personas.domain.timestamps import iso
 
@@ -44,9 +51,18 @@ def _check_references(uow, data: dict) -> None:
 get_person = living_person
 
 
+def _new_person(data: dict, ignore_curp_validation: bool) -> dict:
+    """A new person's fields after the identity rules, with the nationality its CURP implies when none
+    is sent (one that is sent stands: a Mexican by birth may hold another nationality too)."""
+    data = check_person_identity(data, ignore_curp_validation, _today())
+    if data.get("nationality_id") is None:
+        data["nationality_id"] = curp_nationality(data.get("national_id"))
+    return data
+
+
 def create_person(uow, data: dict, ignore_curp_validation: bool = False):
     """Create a person after the identity rules; records `person_register`."""
-    data = check_person_identity(data, ignore_curp_validation, _today())
+    data = _new_person(data, ignore_curp_validation)
     _check_references(uow, data)
     if uow.people.national_id_taken(data["national_id"]):
         raise Conflict({"national_id": [DUPLICATE]})
@@ -60,7 +76,7 @@ def create_person(uow, data: dict, ignore_curp_validation: bool = False):
 
 def check_new_person(uow, data: dict, ignore_curp_validation: bool = False) -> dict:
     """What `create_person` would store, after the same rules but the duplicate check (the caller's)."""
-    data = check_person_identity(data, ignore_curp_validation, _today())
+    data = _new_person(data, ignore_curp_validation)
     _check_references(uow, data)
     return data
 
@@ -84,12 +100,32 @@ def create_checked_people(uow, checked: list[dict]) -> list:
     return created
 
 
-def create_from_curp(uow, curp: str, registry=None):
-    """Create a person from a CURP alone; names come from the registry provider when there is one."""
+NOT_IN_REGISTRY = Rule(
+    "curp_not_in_registry", "El registro de CURP no conoce esta CURP", "The CURP registry does not know this CURP"
+)
+INACTIVE_IN_REGISTRY = Rule(
+    "curp_inactive", "El registro de CURP da de baja esta CURP: {}", "The CURP registry lists this CURP as inactive: {}"
+)
+REGISTRY_DOWN = Text(
+    "El registro de CURP no responde por ahora; reintente", "The CURP registry does not answer for now; retry"
+)
+
+
+def from_registry(registry, curp: str) -> dict:
+    """A new person's fields from the CURP registry's record of `curp` (called before any transaction is
+    open: the registry may take seconds to answer). Never a nameless person: an unknown or inactive CURP
+    is the client's 422, a registry that does not answer a 503."""
     info = parse_curp(curp, _today())
-    names = registry.lookup(info.curp) if registry is not None else {}
-    fields = {k: names.get(k) or "" for k in ("name", "first_lastname", "second_lastname")}
-    return create_person(uow, {"national_id": info.curp, **fields})
+    try:
+        record = registry.lookup(info.curp)
+    except CurpNotInRegistry:
+        raise ValidationFailed({"curp": [NOT_IN_REGISTRY]}) from None
+    except RegistryUnavailable as down:
+        raise Unavailable(REGISTRY_DOWN, down.retry_after) from down
+    if record.status != "active":
+        raise ValidationFailed({"curp": [INACTIVE_IN_REGISTRY.format(record.status_detail or record.status)]})
+    names = {"name": record.name, "first_lastname": record.first_lastname}
+    return {"national_id": info.curp, **names, "second_lastname": record.second_lastname or ""}
 
 
 def update_person(uow, person, changes: dict, ignore_curp_validation: bool = False):
@@ -202,6 +238,7 @@ def view(uow, person, flags: dict | None = None) -> dict:
     out["information_percentage"] = information_percentage(person, flags)
     out["marital_status"] = _catalog(catalogs.by_id(catalogs.MARITAL_STATUSES, person.marital_status_id), False)
     out["nationality"] = _catalog(catalogs.by_id(catalogs.NATIONALITIES, person.nationality_id), True)
+    out["curp_nationality_id"] = curp_nationality(person.national_id)
     out["state"] = _catalog(catalogs.state_by_id(person.state_id), True)
     return out
 

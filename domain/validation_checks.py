@@ -15,9 +15,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from personas.domain import json_depth, success_if
+from rapidfuzz import fuzz
+
+from personas.domain import json_depth, screening, screenings, success_if
 from personas.domain.errors import ValidationFailed
 from personas.domain.identity import check_rfc, parse_curp
+from personas.domain.providers.registry import CurpNotInRegistry, RegistryUnavailable
 from personas.domain.validations import ERROR, FAILED, PASSED, PENDING
 
 NO_FILES = "Los archivos aún no están disponibles / Files are not available yet (no file storage is configured)"
@@ -39,6 +42,8 @@ class Work:
     model_id: str
     subject: dict | None = None
     entries: list = field(default_factory=list)  # the blacklist's (label, value)
+    screening: object = None  # the blacklist's watch lists (domain.screenings.Screening), when it names some
+    registry_loaded: bool = False  # curp: an operator loaded records into the local CURP registry
     files: dict | None = None  # collection name -> [(filename, bytes, content_type)]; None: no provider
     others: list = field(default_factory=list)  # face_duplicity: other people's (person_id, bytes)
 
@@ -66,8 +71,13 @@ def prepare(uow, result_id: str, files=None) -> Work | None:
         subject = None if person is None else _person_subject(person)
     work = Work(result.id, result.retries, validation.klass, validation.config, result.model_type, result.model_id)
     work.subject = subject
+    if validation.klass == "curp":
+        work.registry_loaded = uow.curp_registry.any()
     if validation.klass == "blacklist":
-        work.entries = uow.validations.catalog_entries(validation.config["catalog_id"])
+        catalog = validation.config.get("catalog_id")
+        work.entries = uow.validations.catalog_entries(catalog) if catalog is not None else []
+        person = result.model_id if result.model_type == "person" else None
+        work.screening = screenings.prepare(uow, validation.config, person)
     if files is not None and subject is not None:
         names = {"document": [validation.config.get("collection")], "ine": ["ine_front", "ine_reverse"]}
         names |= dict.fromkeys(("anti_spoofing", "face_duplicity"), ["selfie"])
@@ -84,7 +94,21 @@ def normalized(text) -> str:
     return " ".join(re.sub(r"[^A-Z0-9]+", " ", plain).split())
 
 
+NAMES_AGREE = 85.0  # token-sort similarity (0-100) of the person's full name to the registry's, normalised
+
+
+def registry_names_score(subject: dict, record) -> float:
+    """How alike the person's names and the registry's are: accents, case, punctuation and particles aside,
+    in any order (a registry may hold "DE LA CRUZ" where the person wrote "Cruz")."""
+    mine = " ".join(str(subject.get(f) or "") for f in ("name", "first_lastname", "second_lastname"))
+    theirs = " ".join(filter(None, (record.name, record.first_lastname, record.second_lastname)))
+    return round(fuzz.token_sort_ratio(screening.normalize(mine), screening.normalize(theirs)), 2)
+
+
 def check_curp(subject: dict, registry=None):
+    """The CURP's own rules (format, date, state, check digit); with a registry, also that the registry
+    knows it as active and that the person's names agree with the registry's (`NAMES_AGREE`). What the
+    registry said is kept in the result; a registry that does not answer leaves the result in error."""
     try:
         info = parse_curp(subject.get("national_id"))
     except ValidationFailed as failed:
@@ -93,7 +117,27 @@ def check_curp(subject: dict, registry=None):
     content["state"] = info.state_code
     if registry is None:
         return PASSED, content, {"provider": "local", "registry": None}, None
-    return PASSED, content | {"registry": registry.lookup(info.curp)}, {"provider": "registry"}, None
+    metadata = {"provider": "registry"}
+    try:
+        record = registry.lookup(info.curp)
+    except CurpNotInRegistry:
+        content["registry"] = None
+        return FAILED, content, metadata, "El registro de CURP no la conoce / The CURP registry does not know it"
+    except RegistryUnavailable as down:
+        return ERROR, content, metadata, f"El registro de CURP no responde / The CURP registry does not answer: {down}"
+    score = registry_names_score(subject, record)
+    content |= {"registry": record.as_dict(), "names_score": score, "names_agree": score >= NAMES_AGREE}
+    metadata["source"] = record.source
+    if record.status != "active":
+        return FAILED, content, metadata, "La CURP está dada de baja en el registro / The registry lists it as inactive"
+    if score < NAMES_AGREE:
+        return (
+            FAILED,
+            content,
+            metadata,
+            "Los nombres no coinciden con el registro / The names differ from the registry's",
+        )
+    return PASSED, content, metadata, None
 
 
 def check_rfc_of(subject: dict):
@@ -109,7 +153,9 @@ def check_rfc_of(subject: dict):
     return PASSED, content | {"matches_national_id": number[:10] == national_id[:10]}, {"provider": "local"}, None
 
 
-def check_blacklist(subject: dict, entries: list):
+def check_blacklist(subject: dict, entries: list, screening=None):
+    """The custom catalog's values compared exactly (normalised), and the watch lists, when the config names
+    some, screened by approximate name and exact CURP/RFC (domain.screenings)."""
     full_name = " ".join(str(subject.get(f) or "") for f in ("name", "first_lastname", "second_lastname"))
     wanted = {"national_id": subject.get("national_id"), "tax_id": subject.get("tax_id"), "name": full_name}
     wanted = {k: normalized(v) for k, v in wanted.items() if normalized(v)}
@@ -121,9 +167,14 @@ def check_blacklist(subject: dict, entries: list):
         if normalized(value) == mine
     ]
     metadata = {"provider": "local", "entries": len(entries)}
-    if matches:
-        return FAILED, {"matches": matches}, metadata, "La persona está en la lista negra / The person is blacklisted"
-    return PASSED, {"matches": []}, metadata, None
+    content: dict = {"matches": matches}
+    if screening is not None:
+        candidates, cleared = screenings.screen(subject, screening)
+        content |= {"candidates": candidates, "cleared": cleared, "min_score": screening.min_score}
+        metadata["lists"] = [listed for listed, _ in screening.indexes]
+    if matches or content.get("candidates"):
+        return FAILED, content, metadata, "La persona está en la lista negra / The person is blacklisted"
+    return PASSED, content, metadata, None
 
 
 def _lookup(subject: dict, path: str):
@@ -222,7 +273,8 @@ class CallFailed(Exception):
 
 def execute(work: Work, http, identity, registry=None):
     """The outcome of one run. `http(method, url, headers, json_body, upload)` returns (status, bytes)
-    or raises CallFailed; `upload` is None or (field, filename, bytes, content_type)."""
+    or raises CallFailed; `upload` is None or (field, filename, bytes, content_type). `registry` is the
+    CURP registry when one is in use (its URL is configured, or an operator loaded the local one)."""
     if work.subject is None:
         return ERROR, None, None, "El registro validado ya no existe / The validated record no longer exists"
     if work.klass == "curp":
@@ -230,7 +282,7 @@ def execute(work: Work, http, identity, registry=None):
     if work.klass == "rfc":
         return check_rfc_of(work.subject)
     if work.klass == "blacklist":
-        return check_blacklist(work.subject, work.entries)
+        return check_blacklist(work.subject, work.entries, work.screening)
     if work.klass in ("external", "document"):
         return _http(work, http)
     return _identity(work, identity)

@@ -1,7 +1,8 @@
 """The shape of a validation's `config`, per class; `check_config` returns it normalised or raises 422.
 
 - `curp`, `rfc`, `ine`, `anti_spoofing`, `face_duplicity`: nothing to configure (`{}`; `type` may repeat the class).
-- `blacklist`: `catalog_id`, the custom catalog whose values are the operator's list.
+- `blacklist`: `catalog_id`, the custom catalog whose values are the operator's list, and/or `lists`, the
+  names of loaded watch lists screened by approximate name matching, with `min_score` (0-100).
 - `external`: `url` (http/https), `method` (GET, POST, PUT, PATCH; POST by default), `headers` (strings),
   `body` (an object template whose strings may hold `${field}` placeholders, or a list of field names),
   `success_if` (see domain.success_if; "true" by default) and `target` (`person` or `address`).
@@ -22,7 +23,7 @@ TARGETS = ("person", "address")
 _COMMON = {"type"}
 _KEYS = {
     **dict.fromkeys(("curp", "rfc", "ine", "anti_spoofing", "face_duplicity"), _COMMON),
-    "blacklist": _COMMON | {"catalog_id"},
+    "blacklist": _COMMON | {"catalog_id", "lists", "min_score"},
     "external": _COMMON | {"url", "method", "headers", "body", "success_if", "target"},
     "document": _COMMON | {"url", "method", "headers", "body", "success_if", "target", "collection", "file_field_name"},
 }
@@ -101,6 +102,37 @@ def _check_document(config: dict, errors: dict) -> dict:
     return {"collection": config.get("collection"), "file_field_name": field}
 
 
+BAD_LISTS = Rule(
+    "validation_config",
+    "Debe ser una lista de nombres de listas, sin repetir",
+    "Must be a list of watch-list names, without repeats",
+)
+BAD_SCORE = Rule("validation_config", "Debe ser un número de 0 a 100", "Must be a number from 0 to 100")
+
+
+def _check_blacklist(config: dict, errors: dict) -> dict:
+    """A custom catalog (exact comparison), watch lists (approximate names), or both; one is required."""
+    checked: dict = {}
+    catalog, lists = config.get("catalog_id"), config.get("lists")
+    if catalog is None and not lists:
+        errors["config.catalog_id"] = [REQUIRED]
+    elif catalog is not None:
+        if _catalog_id(catalog) is None:
+            errors["config.catalog_id"] = [BAD_CATALOG]
+        checked["catalog_id"] = _catalog_id(catalog) or catalog
+    if lists is not None:
+        fine = isinstance(lists, list) and all(isinstance(n, str) and 0 < len(n) <= 64 for n in lists)
+        if not fine or len(set(lists)) != len(lists) or len(lists) > 20:
+            errors["config.lists"] = [BAD_LISTS]
+        checked["lists"] = lists
+    if "min_score" in config:
+        score = config["min_score"]
+        if isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= 100:
+            errors["config.min_score"] = [BAD_SCORE]
+        checked["min_score"] = score
+    return checked
+
+
 def check_config(klass: str, config) -> dict:
     """The config normalised (defaults filled, `type` set to the class); 422 naming each wrong field."""
     if not isinstance(config, dict):
@@ -112,12 +144,7 @@ def check_config(klass: str, config) -> dict:
         errors["config.type"] = [WRONG_TYPE.format(klass)]
     checked: dict = {"type": klass}
     if klass == "blacklist":
-        catalog = config.get("catalog_id")
-        if catalog is None:
-            errors["config.catalog_id"] = [REQUIRED]
-        elif _catalog_id(catalog) is None:
-            errors["config.catalog_id"] = [BAD_CATALOG]
-        checked["catalog_id"] = _catalog_id(catalog) or catalog
+        checked |= _check_blacklist(config, errors)
     if klass in HTTP_CLASSES:
         checked |= _check_http(config, errors)
     if klass == "document":

@@ -9,6 +9,7 @@ to start runs with (whoever builds the unit of work hands them in).
 
 from datetime import UTC, datetime
 
+from personas.domain import screenings
 from personas.domain import validation_rules as rules
 from personas.domain.errors import NotFound, Rule, Text, ValidationFailed
 from personas.domain.records import living_person
@@ -67,8 +68,10 @@ def result_view(result) -> dict:
 def _checked_config(uow, klass: str, config, urls=None) -> dict:
     """The config checked for its class; `urls` (domain.url_guard.UrlPolicy) also checks where its URL leads."""
     checked = rules.check_config(klass, config)
-    if klass == "blacklist" and not uow.validations.catalog_exists(checked["catalog_id"]):
+    if klass == "blacklist" and "catalog_id" in checked and not uow.validations.catalog_exists(checked["catalog_id"]):
         raise ValidationFailed({"config.catalog_id": [UNKNOWN_CATALOG.format(checked["catalog_id"])]})
+    if klass == "blacklist":
+        screenings.check_config(uow, checked)
     if urls is not None and "url" in checked and (refused := urls.errors(checked["url"])):
         raise ValidationFailed({"config.url": refused})
     return checked

@@ -17,7 +17,16 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
-from personas.domain.errors import Forbidden, NotFound, RateLimited, Rule, Text, ValidationFailed, in_language
+from personas.domain.errors import (
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Rule,
+    Text,
+    Unavailable,
+    ValidationFailed,
+    in_language,
+)
 from personas.domain.providers.messaging import DeliveryFailed
 from personas.handlers.language import DEFAULT, HEADER, answer_headers, negotiate, of_scope
 from personas.persistence.repositories.paging import InvalidCursor
@@ -182,6 +191,11 @@ def _rate_limited(request, exc: RateLimited):
     return error_response(429, exc.message or MESSAGES[429], _language(request), headers)
 
 
+def _unavailable(request, exc: Unavailable):
+    headers = {"Retry-After": str(exc.retry_after)}
+    return error_response(503, exc.message or MESSAGES[503], _language(request), headers)
+
+
 def _forbidden(request, exc: Forbidden):
     detail = LACKS_SCOPE.format(exc.message) if exc.message else MESSAGES[403]
     return error_response(403, detail, _language(request))
@@ -224,6 +238,7 @@ def register(app) -> None:
     app.add_error_handler(NotFound, _not_found)
     app.add_error_handler(RateLimited, _rate_limited)
     app.add_error_handler(Forbidden, _forbidden)
+    app.add_error_handler(Unavailable, _unavailable)
     app.add_error_handler(MultiPartException, _multipart)
     app.add_error_handler(DeliveryFailed, _delivery_failed)
     app.add_error_handler(InvalidCursor, _invalid_cursor)

@@ -4,7 +4,7 @@ from personas.domain import people
 from personas.domain.errors import NotFound
 from personas.domain.records import PERSON_NOT_FOUND
 from personas.handlers.envelope import envelope, paginated
-from personas.handlers.runtime import unit_of_work
+from personas.handlers.runtime import current, unit_of_work
 from personas.handlers.schemas.addresses import address_out
 from personas.handlers.schemas.contact_data import contact_out
 from personas.handlers.schemas.people import history_out, load_person
@@ -74,8 +74,9 @@ def search_people_by_external_ids(body):
 
 
 def create_person_from_curp(body):
+    data = people.from_registry(current().providers["curp_registry"], body["curp"])
     with unit_of_work() as uow:
-        person = people.create_from_curp(uow, body["curp"])
+        person = people.create_person(uow, data)
         result = people.view(uow, person)
         uow.commit()
     return envelope(result), 201

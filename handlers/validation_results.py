@@ -4,7 +4,7 @@ Runs answer at once: the results are written pending (status 3) and their jobs s
 transaction has committed, through the jobs the unit of work was given (handlers.runtime).
 """
 
-from personas.domain import validations
+from personas.domain import screenings, validations
 from personas.domain.validations import result_view
 from personas.handlers.envelope import envelope, paginated
 from personas.handlers.runtime import unit_of_work
@@ -55,3 +55,23 @@ def run_person_address_validations(id, body=None):
 def list_person_validation_results(id):
     with unit_of_work() as uow:
         return envelope([result_view(r) for r in validations.latest_for_person(uow, id)])
+
+
+def list_validation_result_reviews(id):
+    with unit_of_work() as uow:
+        result = validations.get_result(uow, id)
+        return envelope([screenings.review_view(r) for r in uow.screening.reviews_of_result(result.id)])
+
+
+def review_validation_result(id, body):
+    with unit_of_work() as uow:
+        result = validations.get_result(uow, id)
+        reviews = screenings.review(uow, result, body["decision"], body["reason"], uow.actor)
+        views = [screenings.review_view(r) for r in reviews]
+        uow.commit()
+    return envelope(views), 201
+
+
+def list_watch_lists():
+    with unit_of_work() as uow:
+        return envelope([screenings.list_view(stored) for stored in uow.screening.lists()])

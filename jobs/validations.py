@@ -60,7 +60,9 @@ def run_validation(ctx, result_id: str) -> int | None:
     def http(method, url, headers, body, upload):
         return call(method, url, headers, body, upload, allowlist)
 
-    outcome = checks.execute(work, http, ctx.providers["identity"])
+    in_use = getattr(ctx.settings, "curp_registry_url", None) or work.registry_loaded
+    registry = ctx.providers.get("curp_registry") if in_use else None
+    outcome = checks.execute(work, http, ctx.providers["identity"], registry)
     with ctx.unit_of_work() as uow:
         validations.finish_run(uow, result_id, work.retries, outcome)
         uow.commit()

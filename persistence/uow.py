@@ -22,6 +22,7 @@ from personas.persistence.models.signatures import SignatureDocument, Signer
 from personas.persistence.repositories.api_keys import ApiKeyRepository
 from personas.persistence.repositories.catalogs import CatalogRepository
 from personas.persistence.repositories.contact_codes import ContactCodeRepository
+from personas.persistence.repositories.curp_registry import CurpRegistryRepository
 from personas.persistence.repositories.custom_catalogs import CustomCatalogRepository
 from personas.persistence.repositories.dynamic_properties import DynamicPropertyRepository
 from personas.persistence.repositories.events import EventRecorder
@@ -30,6 +31,7 @@ from personas.persistence.repositories.people import PeopleRepository
 from personas.persistence.repositories.people_export import PeopleExport
 from personas.persistence.repositories.people_groups import PeopleGroupRepository
 from personas.persistence.repositories.records import RecordRepository
+from personas.persistence.repositories.screening import ScreeningRepository
 from personas.persistence.repositories.temporary_people import TemporaryPeopleRepository
 from personas.persistence.repositories.validations import ValidationRepository
 from personas.persistence.retry import CommitOutcomeUnknown, note_commit
@@ -47,6 +49,7 @@ REPOSITORIES: dict[str, Callable[[Session], object]] = {
     "financial_data": lambda session: RecordRepository(session, FinancialData),
     "references": lambda session: RecordRepository(session, PersonReference),
     "credit_bureau_requests": lambda session: RecordRepository(session, CreditBureauRequest),
+    "curp_registry": CurpRegistryRepository,
     "custom_catalogs": CustomCatalogRepository,
     "deliveries": lambda session: RecordRepository(session, Delivery),
     "dynamic_properties": DynamicPropertyRepository,
@@ -56,6 +59,7 @@ REPOSITORIES: dict[str, Callable[[Session], object]] = {
     "temporary_files": TemporaryFileRepository,
     "temporary_people": TemporaryPeopleRepository,
     "validations": ValidationRepository,
+    "screening": ScreeningRepository,
     "signature_documents": lambda session: RecordRepository(session, SignatureDocument),
     "signers": lambda session: RecordRepository(session, Signer),
 }

@@ -35,8 +35,8 @@ class Container:
     session_factory: sessionmaker[Session]
     # The file storage the settings name (a local folder or an S3 bucket).
     storage: object
-    # Outside services by name: "resolver", "sms", "email", "face", "esign", "identity" (local ones unless
-    # the settings name a real one).
+    # Outside services by name: "resolver", "sms", "email", "face", "esign", "identity", "curp_registry"
+    # (local ones unless the settings name a real one).
     providers: dict
     # Background jobs: `enqueue(dotted_name, *ids)`, `health()`; on Redis, or on this process's thread pool.
     jobs: object
@@ -70,7 +70,7 @@ def bootstrap(settings: Settings, migrate: bool = True) -> Container:
     factory = make_session_factory(engine)
     history.install(factory)
     storage = storage_for(settings)
-    providers = build_providers(settings)
+    providers = build_providers(settings, factory)
     context = JobContext(settings, factory, storage=storage, views=view, providers=providers)
     context.jobs = jobs = build_jobs(context)
     container = Container(settings, engine, factory, storage, providers, jobs, context)

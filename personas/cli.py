@@ -1,4 +1,4 @@
-"""The `personas` command: serve, db upgrade, api-keys, worker, import, conformance."""
+"""The `personas` command: serve, db upgrade, api-keys, registry, lists, worker, import, conformance."""
 
 import contextlib
 import os
@@ -178,6 +178,143 @@ def api_keys_revoke(key_id):
         found[0].revoked_at = found[0].revoked_at or utcnow()
         uow.commit()
         click.echo(f"revoked {found[0].id} ({found[0].name})")
+
+
+# More than this many problems in a registry file are counted, not printed: the first ones show what is wrong.
+MAX_PRINTED_ERRORS = 100
+
+
+@main.group()
+def registry():
+    """The CURP registry's local table: it answers CURP lookups while PERSONAS_CURP_REGISTRY_URL is unset."""
+
+
+@registry.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def registry_load(file):
+    """Add or update the local CURP registry's records from a UTF-8 CSV FILE.
+
+    \b
+    The header names these columns, in any order:
+      curp,name,first_lastname,second_lastname,sex,birthdate,birth_state,status,status_detail
+    curp             a valid CURP, once in the file
+    name             required
+    first_lastname   required
+    second_lastname  optional
+    sex              H, M or X, as the CURP's 11th character
+    birthdate        YYYY-MM-DD, the CURP's
+    birth_state      the CURP's two-letter state code (NE: born abroad)
+    status           active or inactive
+    status_detail    optional: why a CURP is inactive (withdrawn, deceased, duplicated...)
+
+    The whole file is checked first: with any problem, each is printed with its line number, nothing is
+    written and the command exits 1. Otherwise every row is added or updated in one transaction (CURPs
+    not in the file stay as they are) and the counts are printed.
+    """
+    from personas.domain.providers import registry as curp_registry
+
+    try:
+        with open(file, encoding="utf-8-sig", newline="") as stream:
+            records, errors = curp_registry.read_csv(stream)
+    except UnicodeDecodeError:
+        records, errors = [], ["the file is not UTF-8 text"]
+    if errors:
+        for error in errors[:MAX_PRINTED_ERRORS]:
+            click.echo(error, err=True)
+        if len(errors) > MAX_PRINTED_ERRORS:
+            click.echo(f"... and {len(errors) - MAX_PRINTED_ERRORS} more", err=True)
+        click.echo(f"nothing written: {len(errors)} problems in {file}", err=True)
+        sys.exit(1)
+    rows = [{name: getattr(record, name) for name in curp_registry.FIELDS} for record in records]
+    with _container(Settings.from_env()) as container, container.unit_of_work() as uow:
+        added, updated, unchanged = uow.curp_registry.upsert_many(rows)
+        uow.commit()
+    # Last line, counts only: scripts read it.
+    click.echo(f"added {added}, updated {updated}, unchanged {unchanged}")
+
+
+@registry.command("show")
+@click.argument("curp")
+def registry_show(curp):
+    """Print the local CURP registry's record of CURP as JSON; exit 1 when it has none."""
+    import json
+
+    from personas.domain.providers.registry import normalized
+    from personas.domain.timestamps import iso
+
+    with _container(Settings.from_env()) as container, container.unit_of_work(readonly=True) as uow:
+        row = uow.curp_registry.find(normalized(curp))
+    if row is None:
+        click.echo(f"the local CURP registry has no record of {normalized(curp)}", err=True)
+        sys.exit(1)
+    shown = row | {"birthdate": row["birthdate"].isoformat(), "loaded_at": iso(row["loaded_at"])}
+    click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
+
+
+@main.group("lists")
+def watch_lists():
+    """Watch lists the `blacklist` validation screens names against (`config.lists`)."""
+
+
+@watch_lists.command("load")
+@click.option(
+    "--format",
+    "format_",
+    required=True,
+    type=click.Choice(["ofac-sdn", "un-consolidated", "csv"]),
+    help="The file's format.",
+)
+@click.option("--name", default=None, help="The list's name (default: the format; required for csv).")
+@click.option(
+    "--aliases", type=click.Path(exists=True, dir_okay=False), default=None, help="ofac-sdn: the ALT.CSV file."
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def lists_load(format_, name, aliases, file):
+    """Load FILE as the watch list NAME, replacing the one loaded before under that name, in one transaction.
+
+    \b
+    ofac-sdn         OFAC's SDN.CSV (with --aliases ALT.CSV for the aliases)
+    un-consolidated  the UN Security Council's consolidated list, XML
+    csv              UTF-8, header entry_id,name,aliases,curp,rfc,kind (aliases separated by |; kind
+                     individual or entity); an optional first line "# version: ..."
+
+    A file that cannot be read leaves the list as it was and exits 1, saying what and where.
+    """
+    import os
+
+    from personas.domain import screenings
+    from personas.domain.watch_lists import ListFormatError
+
+    if name is None and format_ == "csv":
+        raise click.UsageError("--name is required for a csv list")
+    name = name or format_
+    with open(file, "rb") as stream:
+        data = stream.read()
+    extra = None
+    if aliases is not None:
+        with open(aliases, "rb") as stream:
+            extra = stream.read()
+    try:
+        with _container(Settings.from_env()) as container, container.unit_of_work() as uow:
+            stored = screenings.load_list(uow, name, format_, data, source=os.path.basename(file), aliases=extra)
+            summary = screenings.list_view(stored)
+            uow.commit()
+    except ListFormatError as refused:
+        click.echo(f"nothing loaded: {refused}", err=True)
+        sys.exit(1)
+    click.echo(f"list {summary['name']}: {summary['entries']} entries, version {summary['version'] or '-'}")
+
+
+@watch_lists.command("show")
+def lists_show():
+    """Print the loaded watch lists as JSON: name, format, source, version, entries, load date."""
+    import json
+
+    from personas.domain import screenings
+
+    with _container(Settings.from_env()) as container, container.unit_of_work(readonly=True) as uow:
+        shown = [screenings.list_view(stored) for stored in uow.screening.lists()]
+    click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
 
 
 @main.command()

@@ -88,6 +88,11 @@ class Settings:
     # Outside identity services; unset, the deterministic local adapters answer.
     face_url: str | None = None
     esign_url: str | None = None
+    # The CURP registry (RENAPO-style lookup, domain.providers.registry): its base URL and the seconds
+    # connecting, and then each wait on its answer, may take. Unset, the local table answers (loaded by
+    # `personas registry load`).
+    curp_registry_url: str | None = None
+    curp_registry_timeout: float = 5.0
     # Threads per worker process for the long operations (streams, uploads, outside calls: see
     # personas.fastpath); short requests run on the worker's event loop.
     wsgi_threads: int = 4
@@ -137,6 +142,8 @@ class Settings:
             local_outbox=env.get("PERSONAS_LOCAL_OUTBOX") or str(Path.cwd() / "personas-outbox"),
             face_url=env.get("PERSONAS_FACE_URL") or None,
             esign_url=env.get("PERSONAS_ESIGN_URL") or None,
+            curp_registry_url=env.get("PERSONAS_CURP_REGISTRY_URL") or None,
+            curp_registry_timeout=_number(env, "PERSONAS_CURP_REGISTRY_TIMEOUT", defaults.curp_registry_timeout),
             outbound_allowlist=tuple(h.strip() for h in allow.split(",") if h.strip()),
             wsgi_threads=max(1, int(env.get("PERSONAS_WSGI_THREADS") or defaults.wsgi_threads)),
             fastpath=_fastpath(env),

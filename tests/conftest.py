@@ -1,4 +1,4 @@
-"""Fixtures: the API on SQLite and on MariaDB, and a client holding a fresh API key.
+"""Fixtures: the API on SQLite and on MariaDB, a client holding a fresh API key, and a fake CURP registry.
 
 MariaDB comes from PERSONAS_TEST_MARIADB_URL (the test command starts a throw-away server and
 sets it). Without it the MariaDB tests are skipped, except under CI=true where that is a failure.
@@ -20,6 +20,7 @@ from personas.domain.providers.resolver import SystemResolver
 from personas.persistence.models import ApiKey
 from personas.persistence.uow import UnitOfWork
 from tests import offline_dns
+from tests.fake_registry import FakeRegistry
 from tests.support import mariadb_url
 
 # The distributed suite (tests/cluster) runs on a Galera cluster and Sentinel that scripts/cluster-test.sh
@@ -49,6 +50,13 @@ def _no_name_server():
         # query ever reaches a name server and no test can connect to the table's public address.
         patch.setattr(socket, "getaddrinfo", offline_dns.loopback_getaddrinfo)
         yield
+
+
+@pytest.fixture
+def fake_registry():
+    """A fake CURP registry on 127.0.0.1 (tests/fake_registry.py): `add` records, `respond` modes, `adapter()`."""
+    with FakeRegistry() as fake:
+        yield fake
 
 
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)])

@@ -87,3 +87,51 @@ def fresh_mariadb_database(url: str, suffix: str) -> str:
         conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
     engine.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
+
+
+def registry_row(curp: str, **overrides) -> dict:
+    """A record of the local CURP registry for `curp`: an active person whose sex, birth date and state
+    are the CURP's."""
+    from personas.domain.identity import parse_curp
+
+    info = parse_curp(curp)
+    row = {
+        "curp": info.curp,
+        "name": "Ana María",
+        "first_lastname": "López",
+        "second_lastname": "Díaz",
+        "sex": info.curp[10],
+        "birthdate": info.birthdate,
+        "birth_state": info.state_code,
+        "status": "active",
+        "status_detail": None,
+    }
+    return row | overrides
+
+
+def register_curps(session_factory, *rows: dict) -> None:
+    """Put `rows` (see `registry_row`) in the local CURP registry, as `personas registry load` does.
+
+    A loaded local registry is in use for every `curp` validation on that database: a test on a database
+    others share takes its rows out again (`registered`)."""
+    from personas.persistence.uow import UnitOfWork
+
+    with UnitOfWork(session_factory) as uow:
+        uow.curp_registry.upsert_many(rows)
+        uow.commit()
+
+
+@contextlib.contextmanager
+def registered(session_factory, *rows: dict):
+    """`rows` in the local CURP registry while the block runs."""
+    from sqlalchemy import delete
+
+    from personas.persistence.models.curp_registry import CurpRegistryEntry
+
+    register_curps(session_factory, *rows)
+    try:
+        yield
+    finally:
+        with writing(session_factory) as session:
+            session.execute(delete(CurpRegistryEntry).where(CurpRegistryEntry.curp.in_([r["curp"] for r in rows])))
+            session.commit()

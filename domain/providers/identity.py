@@ -1,4 +1,4 @@
-"""Identity verification (INE credential check, anti-spoofing, face duplicity) and the CURP registry.
+"""Identity verification: INE credential check, anti-spoofing, face duplicity.
 
 `IdentityProvider` is the interface the `ine`, `anti_spoofing` and `face_duplicity` validations ask.
 No real adapter is configured yet (no setting names one): `LocalIdentityProvider` answers, with no
@@ -9,8 +9,7 @@ network, deterministically, and says so (`metadata.provider = "local"`):
   (the local matcher decides by image content hash, so tests can make a duplicate on purpose).
 Every method returns `Verdict(passed, content, metadata)`; images are bytes, supplied by the caller.
 
-`CurpRegistry` is the RENAPO-style lookup `curp` validations ask when one is configured; none is by
-default (`registry=None`), and the `curp` validation then checks the number itself only.
+The CURP registry (the RENAPO-style lookup) is domain.providers.registry's.
 """
 
 import hashlib
@@ -34,10 +33,6 @@ class IdentityProvider(Protocol):
     def anti_spoofing(self, selfie: bytes) -> Verdict: ...
 
     def face_duplicity(self, face: bytes, others: Iterable[tuple[str, bytes]]) -> Verdict: ...
-
-
-class CurpRegistry(Protocol):
-    def lookup(self, curp: str) -> dict: ...
 
 
 def _genuine(image: bytes | None) -> bool:

@@ -152,15 +152,6 @@ def test_a_person_is_found_by_facetec_id_and_by_national_id_with_its_records(api
     assert detail["addresses"] == [] and detail["contact_data"] == [] and detail["references"] == []
 
 
-def test_a_person_is_created_from_a_curp_alone(api):
-    curp = new_curp(born=date(1975, 3, 9), sex="M", state="YN")
-    response = api.post("/people/curp", json={"curp": curp})
-    assert response.status_code == 201
-    person = response.json()["result"]
-    assert person["national_id"] == curp and person["gender"] == "FEMALE" and person["state"]["code"] == "YN"
-    assert person["name"] == ""
-
-
 def test_upsert_by_national_id_creates_then_updates(api):
     curp = new_curp()
     created = api.put("/people/national-id", json=person_body(national_id=curp, name="Primera"))

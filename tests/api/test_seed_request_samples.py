@@ -16,7 +16,7 @@ import io
 
 import pytest
 
-from tests.support import SEED_PERSON, new_curp
+from tests.support import SEED_PERSON, new_curp, registered, registry_row
 
 SEED_CURP = "PESJ880212HDFHLX01"
 PERSON = SEED_PERSON
@@ -268,8 +268,9 @@ def seed(api):
         api.delete(f"/notification-channels/{sent.ids['channel']}")
 
 
-def test_every_request_sample_of_the_seed_is_accepted_with_the_seeds_status(api, seed, last_code):
+def test_every_request_sample_of_the_seed_is_accepted_with_the_seeds_status(api, seed, last_code, session_factory):
     send = seed.send
+
     send("POST", "/people-groups", GROUP, 201, made="group")
     send("PUT", "/people-groups/{group}", GROUP, 200)
 
@@ -278,7 +279,9 @@ def test_every_request_sample_of_the_seed_is_accepted_with_the_seeds_status(api,
     send("PUT", "/people/{first_person}", PERSON, 200)
     assert send("POST", "/people/search/ids", SEARCH_IDS, 200).json()["result"] == []
     free_seed_curp(api)
-    send("POST", "/people/curp", FROM_CURP, 201, made="person")
+    # `POST /people/curp` takes the names from the CURP registry: the local one knows the seed's CURP.
+    with registered(session_factory, registry_row(FROM_CURP["curp"], name="Juan", first_lastname="Pérez")):
+        send("POST", "/people/curp", FROM_CURP, 201, made="person")
     assert send("POST", "/people/export", EXPORT, 200).headers["content-type"].startswith("text/csv")
     send("POST", "/people/search/external-ids", SEARCH_EXTERNAL_IDS, 200)
     upserted = send("PUT", "/people/national-id", PERSON, 200).json()["result"]

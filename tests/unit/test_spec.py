@@ -169,3 +169,10 @@ def test_every_component_is_used():
     used = {ref.removeprefix("#/components/") for ref in _refs(SPEC)}
     declared = {f"{section}/{name}" for section, entries in SPEC["components"].items() for name in entries}
     assert declared - used - {"securitySchemes/bearerAuth"} == set()
+
+
+def test_the_spec_states_the_default_min_score_of_screening():
+    from personas.domain.screening import DEFAULT_MIN_SCORE
+
+    described = SPEC["components"]["schemas"]["ValidationConfig"]["properties"]["min_score"]["description"]
+    assert f"por omisión {DEFAULT_MIN_SCORE:g}" in " ".join(described.split())
