@@ -188,7 +188,7 @@ class Scenario:
         listed = self._admin("GET", "/notification-channels?per_page=100")
         if listed.status_code != 200:
             raise RuntimeError(f"GET /notification-channels answered {listed.status_code}: {listed.text[:500]}")
-        for old in listed.json()["result"]["data"]:
+        for old in listed.json()["result"]:  # an array, as the seed has it (the page is in `pagination`)
             self._admin("DELETE", f"/notification-channels/{old['id']}")
         for path, events in CHANNELS.items():
             body = {
