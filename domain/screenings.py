@@ -18,6 +18,7 @@ from personas.domain.errors import Rule, ValidationFailed
 from personas.domain.screening import Candidate, Entry, Screener
 
 DECISIONS = ("cleared", "confirmed")
+MAX_ENTRY_ID = 64  # what the store keeps of a list's own id of an entry
 UNKNOWN_LIST = Rule("unknown_watch_list", "No hay una lista cargada con el nombre {}", "No watch list is loaded as {}")
 NOT_REVIEWABLE = Rule(
     "review_not_applicable",
@@ -34,6 +35,9 @@ def load_list(uow, name: str, format: str, data: bytes, source: str | None = Non
         parsed = watch_lists.parse_ofac_sdn(data, aliases, list_name=name)
     else:
         parsed = watch_lists.FORMATS[format](data, list_name=name)
+    long_id = next((entry.entry_id for entry in parsed.entries if len(entry.entry_id) > MAX_ENTRY_ID), None)
+    if long_id is not None:
+        raise watch_lists.ListFormatError(f"entry id longer than {MAX_ENTRY_ID} characters: {long_id[:80]}")
     rows = [
         {
             "entry_id": entry.entry_id,

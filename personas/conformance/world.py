@@ -388,6 +388,8 @@ def _path_roles(method: str, path: str) -> dict[str, str]:
         role = "person.restore"
     elif path == "/temporary-people/{id}/promote":
         role = "temporary_person.promote"
+    elif method == "post" and path == "/validation-results/{id}/reviews":
+        role = "validation_result.review"
     return {
         "id": role,
         "delivery_id": "delivery",
@@ -496,6 +498,7 @@ class _Builder:
             self.custom_catalogs,
             self.dynamic_properties,
             self.validations,
+            self.screening,
             self.temporary_people,
             self.files,
             self.channels,
@@ -629,6 +632,28 @@ class _Builder:
         results = self.call("GET", f"/people/{w.ids['person']}/validation-results", "list validation results")
         if results:
             w.ids["validation_result"] = results[0]["id"]
+
+    def screening(self) -> None:
+        """A failed screening result to review, when the deployment has watch lists and one of them lists the
+        world's person (its name is the kit's own: "Ana Conformance Prueba"); none otherwise."""
+        w = self.world
+        lists = [item["name"] for item in self.call("GET", "/watch-lists", "list watch lists")]
+        if not lists:
+            return
+        config = {"lists": lists}
+        body = {"name": f"conformance screening {self.tag}", "class": "blacklist", "execution_type": "manual"}
+        validation = self.call("POST", "/validations", "create screening", json=body | {"config": config})["id"]
+        run = {"validations": [validation]}
+        self.call("POST", f"/people/{w.ids['person']}/validations/run", "run screening", json=run)
+        query = {"model_id": w.ids["person"], "validation_id": validation}
+        deadline = time.monotonic() + 30  # the run is a background job
+        while time.monotonic() < deadline:
+            found = self.call("GET", "/validation-results", "list screening results", params=query)["data"]
+            if found and found[0]["status"] != 3:
+                if found[0]["status"] == 1:
+                    w.ids["validation_result.review"] = found[0]["id"]
+                return
+            time.sleep(0.1)
 
     def temporary_people(self) -> None:
         body = {"name": "Ana", "first_lastname": "Conformance", "second_lastname": "Prueba"}

@@ -83,6 +83,8 @@ def test_a_reload_replaces_the_list_and_a_bad_file_leaves_it_as_it_was(cli, tmp_
     refused = cli("lists", "load", "--format", "csv", "--name", "uif", broken)
     assert refused.exit_code == 1 and "nothing loaded" in refused.output
     assert list(entries(cli.database_url, "uif")) == ["B2"]
+    too_long = write(tmp_path, "long.csv", f"entry_id,name\n{'X' * 65},JUAN PEREZ\n")
+    assert cli("lists", "load", "--format", "csv", "--name", "uif", too_long).exit_code == 1
     hostile = write(tmp_path, "bomb.xml", '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>')
     assert cli("lists", "load", "--format", "un-consolidated", hostile).exit_code == 1
 
