@@ -2,6 +2,8 @@
 lists, and the review of those matches (kept in the result's and the person's history).
 
 Lists are loaded here through `personas.domain.screenings.load_list`, as `personas lists load` does.
+Runs are awaited up to `WAIT` seconds: the app's job threads also run the automatic validations other
+tests left on the shared database, so a loaded machine can keep a run queued well past 10 s.
 """
 
 import pytest
@@ -11,6 +13,7 @@ from personas.persistence.uow import UnitOfWork
 from tests.api.test_validations import app_with_validations, run_on_person, settled
 from tests.support import person_body
 
+WAIT = 60.0
 UIF = (
     "entry_id,name,aliases,curp,rfc,kind\n"
     "UIF-1,JUAN CARLOS PÉREZ GÓMEZ,Juan Charly Perez,,,individual\n"
@@ -80,7 +83,7 @@ def test_a_config_naming_a_list_not_loaded_is_refused(api):
     ],
 )
 def test_variants_of_a_listed_name_fail_naming_the_entry(api, screening_validation, name, first, second, entry):
-    result = run_on_person(api, person(api, name, first, second), screening_validation["id"])
+    result = run_on_person(api, person(api, name, first, second), screening_validation["id"], WAIT)
     assert result["status"] == 1, result
     (candidate,) = [c for c in result["content"]["candidates"] if c["entry_id"] == entry]
     assert candidate["list"] == "uif-test" and candidate["field"] == "name" and 0 < candidate["score"] <= 100
@@ -88,13 +91,13 @@ def test_variants_of_a_listed_name_fail_naming_the_entry(api, screening_validati
 
 
 def test_someone_else_passes(api, screening_validation):
-    result = run_on_person(api, person(api, "Lucía", "Pech", "Canul"), screening_validation["id"])
+    result = run_on_person(api, person(api, "Lucía", "Pech", "Canul"), screening_validation["id"], WAIT)
     assert result["status"] == 0 and result["content"]["candidates"] == []
 
 
 def test_a_cleared_match_stops_failing_until_the_entry_changes(api, session_factory, screening_validation):
     person_id = person(api, "Juan Carlos", "Pérez", "Gómez")
-    failed = run_on_person(api, person_id, screening_validation["id"])
+    failed = run_on_person(api, person_id, screening_validation["id"], WAIT)
     assert failed["status"] == 1
     review = {"decision": "cleared", "reason": "Otra fecha de nacimiento y otra CURP"}
     reviewed = api.post(f"/validation-results/{failed['id']}/reviews", json=review)
@@ -107,17 +110,17 @@ def test_a_cleared_match_stops_failing_until_the_entry_changes(api, session_fact
 
     rerun = api.post(f"/validation-results/{failed['id']}/run", json={}, params={"force": "true"})
     assert rerun.status_code == 200, rerun.text
-    passed = settled(api, failed["id"])
+    passed = settled(api, failed["id"], WAIT)
     assert passed["status"] == 0 and [c["entry_id"] for c in passed["content"]["cleared"]] == ["UIF-1"]
 
     # The entry changes (a new alias): the clearance no longer covers it.
     load(session_factory, "uif-test", UIF.replace("Juan Charly Perez", "Juan Charly Perez|El Charro"))
     again = api.post(f"/validation-results/{failed['id']}/run", json={}, params={"force": "true"})
     assert again.status_code == 200
-    assert settled(api, failed["id"])["status"] == 1
+    assert settled(api, failed["id"], WAIT)["status"] == 1
 
 
 def test_only_a_failed_screening_can_be_reviewed(api, screening_validation):
-    passed = run_on_person(api, person(api, "Lucía", "Pech", "Canul"), screening_validation["id"])
+    passed = run_on_person(api, person(api, "Lucía", "Pech", "Canul"), screening_validation["id"], WAIT)
     response = api.post(f"/validation-results/{passed['id']}/reviews", json={"decision": "confirmed", "reason": "x"})
     assert response.status_code == 422 and response.json()["rules"] == {"id": ["review_not_applicable"]}

@@ -104,10 +104,10 @@ def results_of(api, model_id, validation_id) -> list[dict]:
     return api.get(f"/validation-results?model_id={model_id}&validation_id={validation_id}").json()["result"]["data"]
 
 
-def run_on_person(api, person_id, validation_id) -> dict:
+def run_on_person(api, person_id, validation_id, timeout=10.0) -> dict:
     assert api.post(f"/people/{person_id}/validations/run", json={"validations": [validation_id]}).json() == RUNNING
     (result,) = results_of(api, person_id, validation_id)
-    return settled(api, result["id"])
+    return settled(api, result["id"], timeout)
 
 
 def events_named(session_factory, name, resource_id):
