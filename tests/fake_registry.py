@@ -11,6 +11,7 @@ Modes (`respond(mode, curp=None, **options)`; a CURP's own mode wins over the on
 without either a known CURP is "found", an unknown one "not_found"):
 - "found": 200 with the record (`record=` one of its own, else the added one); "not_found": 404;
 - "slow": waits `delay` seconds (default 5), then answers as it would have;
+- "drip": answers the record at once, headers first, then its body a byte every `delay` seconds (0.2);
 - "garbage": 200 with a body that is not JSON; "error": `status` (500) with `retry_after` when given;
 - "other_curp": 200 with a valid record of another CURP (`other=` that CURP);
 - "redirect": 302 to the same path with `?followed=1` (answered as "found" if a client follows it).
@@ -27,7 +28,7 @@ from personas.domain.identity import parse_curp
 from personas.domain.providers.registry import HttpCurpRegistry
 from tests.support import new_curp
 
-MODES = frozenset({"found", "not_found", "slow", "garbage", "error", "other_curp", "redirect"})
+MODES = frozenset({"found", "not_found", "slow", "drip", "garbage", "error", "other_curp", "redirect"})
 
 
 def sample_record(curp: str, **overrides) -> dict:
@@ -120,6 +121,8 @@ class FakeRegistry:
                 if mode == "slow":
                     fake._closing.wait(options.get("delay", 5.0))
                     mode = "found" if known else "not_found"
+                if mode == "drip":
+                    return self._drip(json.dumps(options.get("record") or known).encode(), options.get("delay", 0.2))
                 if mode == "found":
                     record = options.get("record") or known
                     if record is None:
@@ -147,6 +150,20 @@ class FakeRegistry:
                         self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(body)
+                except OSError:
+                    pass  # the client gave up waiting
+
+            def _drip(self, body, delay):
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    for byte in body:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        if fake._closing.wait(delay):
+                            return
                 except OSError:
                     pass  # the client gave up waiting
 

@@ -12,7 +12,8 @@ how many seconds a client should wait before asking again). Two adapters:
     `status_detail` may be null or absent.
   - 404: the CURP is not in the registry (`CurpNotInRegistry`).
   - Anything else is `RegistryUnavailable`: no connection, no answer within `timeout` seconds (for the
-    connection, and again for each wait on the answer), another status (5xx, 3xx: redirects are not
+    connection, and again for each wait on the answer), a whole answer not in within twice `timeout`
+    (a registry sending it a byte at a time), another status (5xx, 3xx: redirects are not
     followed), an answer over 64 KiB, not JSON, a field missing or of the wrong shape, or a record of
     another CURP than the one asked. Its `retry_after` is the registry's `Retry-After` (seconds or an
     HTTP date, kept between 1 and 3600) when the answer carries one, else 30.
@@ -31,6 +32,7 @@ import dataclasses
 import email.utils
 import math
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -198,6 +200,8 @@ class HttpCurpRegistry:
     def lookup(self, curp: str) -> RegistryRecord:
         asked = normalized(curp)
         url = f"{self.base_url}/curp/{quote(asked, safe='')}"
+        # The whole answer within twice the timeout: one for the connection, one for everything after it.
+        deadline = time.monotonic() + 2 * self.timeout
         try:
             with self.session.get(
                 url,
@@ -213,7 +217,7 @@ class HttpCurpRegistry:
                         f"the CURP registry answered HTTP {response.status_code}",
                         retry_after(response.headers.get("Retry-After")),
                     )
-                body = _bounded(response)
+                body = _bounded(response, deadline)
         except requests.RequestException as failed:
             # The exception's text names the URL, and the URL the CURP: only its kind is kept.
             raise RegistryUnavailable(f"the CURP registry did not answer ({type(failed).__name__})") from None
@@ -231,15 +235,20 @@ class HttpCurpRegistry:
         return _record(fields | {"curp": asked}, self.source)
 
 
-def _bounded(response) -> bytes:
-    """The answer's body, refused past MAX_ANSWER_BYTES before more is held in memory."""
-    chunks, size = [], 0
-    for chunk in response.iter_content(8192):
-        size += len(chunk)
-        if size > MAX_ANSWER_BYTES:
+def _bounded(response, deadline: float) -> bytes:
+    """The answer's body, refused past MAX_ANSWER_BYTES before more is held in memory, and past `deadline`
+    (time.monotonic()): the read timeout restarts with every byte, so a registry that sends its answer a
+    byte at a time would otherwise hold the request as long as it liked."""
+    body = bytearray()
+    # A byte at a time from the connection's buffer (cheap: a record is a few hundred bytes): a larger
+    # chunk would wait for all its bytes before the deadline could be looked at.
+    for byte in response.iter_content(1):
+        body += byte
+        if len(body) > MAX_ANSWER_BYTES:
             raise RegistryUnavailable(f"the CURP registry's answer is larger than {MAX_ANSWER_BYTES} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+        if time.monotonic() > deadline:
+            raise RegistryUnavailable("the CURP registry's answer took too long")
+    return bytes(body)
 
 
 class LocalCurpRegistry:

@@ -164,6 +164,15 @@ def test_retry_after_reads_seconds_and_http_dates_within_bounds():
     )
 
 
+def test_an_answer_dripped_a_byte_at_a_time_is_cut_at_twice_the_timeout(fake_registry):
+    # Each byte comes within the read timeout (0.3 s), so only the whole-answer bound stops it: the record
+    # (~250 bytes at 0.1 s each) would take ~25 s.
+    fake_registry.add(sample_record(CURP))
+    fake_registry.respond("drip", delay=0.1)
+    with pytest.raises(RegistryUnavailable, match="took too long"):
+        fake_registry.adapter(timeout=0.3).lookup(CURP)
+
+
 def test_the_adapter_refuses_a_url_that_is_not_http_and_a_timeout_that_is_not_positive():
     with pytest.raises(ValueError, match="http"):
         HttpCurpRegistry("ftp://127.0.0.1/registry")
