@@ -11,6 +11,9 @@ info) and before request validation, so a malformed key is left to validation (4
 - The answer is stored before the client sees it: a client that retries at once is replayed, not refused.
 - Errors raised below this middleware are turned into answers here, by the app's own error table
   (handlers.errors), since the 4xx among them (422s above all) must be kept like any other answer.
+- When the database cannot take the answer or the key's return (a node lost mid-request), a thread of this
+  process tries again until it can or the claim's lease ends, so that a retry meets a 409 only while the
+  database is away, not for the whole lease.
 
 The SQL is short and synchronous and runs inline on the event loop, as the security handler's key
 look-up and the short requests themselves do (personas.fastpath).
@@ -18,7 +21,9 @@ look-up and the short requests themselves do (personas.fastpath).
 
 import hashlib
 import logging
+import random
 import re
+import threading
 import time
 
 from connexion.middleware.abstract import SpecMiddleware
@@ -28,6 +33,7 @@ from personas.domain.errors import Rule, Text
 from personas.handlers import errors
 from personas.handlers.metrics import IDEMPOTENCY_REPLAYS
 from personas.handlers.runtime import current
+from personas.persistence.models.base import utcnow
 from personas.persistence.repositories.idempotency import IN_FLIGHT, MISMATCH, REPLAY, IdempotentRequests
 from personas.persistence.retry import is_conflict, is_unavailable
 
@@ -38,6 +44,7 @@ KEY = re.compile(rb"[\x21-\x7e]{1,255}")
 BOUNDARY = re.compile(rb'boundary="?([^";]+)"?', re.IGNORECASE)
 MAX_KEPT = 2 * 1024 * 1024
 PURGE_EVERY = 60.0
+RETRY_EVERY = 1.0  # seconds between attempts to finish or release a claim the database refused
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 IN_PROGRESS = Text(
     "Una petición con esta Idempotency-Key sigue en curso", "A request with this Idempotency-Key is in progress"
@@ -212,13 +219,14 @@ class Idempotency(SpecMiddleware):
 def _finish(requests, key_id, claimed_at, status, content_type, body) -> bool:
     """Keep the answer; True also when the database could not take it. The request's own transaction is
     committed by then: giving the key back would let a retry do it a second time, and turning the answer
-    into an error would hide that it was done. The key then stays claimed until its lease runs out."""
+    into an error would hide that it was done. The answer is then kept later, by `LATER`."""
     try:
         return requests.finish(key_id, claimed_at, status, content_type, body)
     except Exception as exc:
         if not (is_unavailable(exc) or is_conflict(exc)):
             raise
-        log.warning("Idempotency-Key answer not kept (database unavailable): the key stays claimed")
+        log.warning("Idempotency-Key answer not kept yet (database unavailable): trying again in the background")
+        LATER.add(requests, claimed_at, requests.finish, key_id, claimed_at, status, content_type, body)
         return True
 
 
@@ -228,5 +236,53 @@ def _release(requests, key_id, claimed_at) -> None:
     except Exception as exc:
         if not (is_unavailable(exc) or is_conflict(exc)):
             raise
-        # The answer (an error) still goes out; a retry meets 409 until the claim's lease runs out.
-        log.warning("Idempotency-Key not given back (database unavailable): it stays claimed")
+        # The answer (an error) still goes out; a retry meets 409 until the key is given back.
+        log.warning("Idempotency-Key not given back yet (database unavailable): trying again in the background")
+        LATER.add(requests, claimed_at, requests.release, key_id, claimed_at)
+
+
+class _Later:
+    """Finishes and releases the database refused, run again by one daemon thread until they pass or their
+    claim's lease is over (another request may then take the key over; the conditional statements make a
+    late one harmless). A process that dies with some pending leaves them to the lease, as before."""
+
+    def __init__(self):
+        self._pending: list[tuple[float, object, tuple]] = []
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def add(self, requests, claimed_at, call, *args) -> None:
+        deadline = time.monotonic() + (claimed_at + requests.lease - utcnow()).total_seconds()
+        with self._lock:
+            self._pending.append((deadline, call, args))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="idempotency-later", daemon=True)
+                self._thread.start()
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._pending)
+
+    def _loop(self) -> None:
+        while True:
+            time.sleep(RETRY_EVERY * random.uniform(0.8, 1.2))
+            with self._lock:
+                due, self._pending = self._pending, []
+            kept = [item for item in due if not self._done(*item)]
+            with self._lock:
+                self._pending[:0] = kept
+
+    @staticmethod
+    def _done(deadline, call, args) -> bool:
+        if time.monotonic() >= deadline:
+            return True
+        try:
+            call(*args)
+        except Exception as exc:
+            if is_unavailable(exc) or is_conflict(exc):
+                return False
+            log.exception("Idempotency-Key record not settled")
+        return True
+
+
+LATER = _Later()

@@ -3,11 +3,13 @@
 import hashlib
 import json
 import threading
+import time
 import uuid
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import OperationalError
 
 import personas.domain.people  # noqa: F401  (binds the submodule on its package)
 import personas.handlers.idempotency  # noqa: F401  (binds the submodule on its package)
@@ -25,6 +27,7 @@ from tests.conftest import Client, make_key
 from tests.support import person_body, writing
 
 REPLAYED = "Idempotent-Replayed"
+CREATE_PERSON = domain.people.create_person
 IN_PROGRESS = "Una petición con esta Idempotency-Key sigue en curso"  # the spec's example
 
 
@@ -253,3 +256,59 @@ def test_a_multipart_retry_with_a_new_boundary_is_replayed(api):
     assert again.status_code == 201 and replayed(again) and again.content == first.content
     other = api.post("/temporary-files", files={"file": ("notes.txt", b"another", "text/plain")}, headers=headers)
     assert other.status_code == 422
+
+
+class _DatabaseAway:
+    """A repository method that meets an unreachable database (error 2003) until `back` is set."""
+
+    def __init__(self, method):
+        self.method, self.back, self.refused = method, threading.Event(), 0
+
+    def __call__(self, *args, **kwargs):
+        if not self.back.is_set():
+            self.refused += 1
+            raise OperationalError("UPDATE idempotent_requests", {}, Exception(2003, "Can't connect"))
+        return self.method(*args, **kwargs)
+
+
+def _settled(condition) -> bool:
+    for _ in range(400):  # a bound on the wait, not a claim about its length
+        if condition():
+            return True
+        time.sleep(0.025)
+    return False
+
+
+def test_a_key_the_database_could_not_take_back_is_given_back_when_it_returns(api, session_factory, monkeypatch):
+    body, headers = person_body(), keyed()
+    stored = key_id(session_factory, api, headers["Idempotency-Key"])
+    away = _DatabaseAway(IdempotentRequests.release)
+    monkeypatch.setattr(IdempotentRequests, "release", lambda self, *args: away(self, *args))
+    monkeypatch.setattr(handlers.idempotency, "RETRY_EVERY", 0.02)
+    monkeypatch.setattr(domain.people, "create_person", _fails)
+    assert api.post("/people", json=body, headers=headers).status_code == 500
+    monkeypatch.setattr(domain.people, "create_person", CREATE_PERSON)
+    assert away.refused >= 1
+    refused = api.post("/people", json=body, headers=headers)
+    assert refused.status_code == 409 and refused.json()["error"] == IN_PROGRESS
+    away.back.set()
+    assert _settled(lambda: IdempotentRequests(session_factory).look_up(stored) is None)
+    retried = api.post("/people", json=body, headers=headers)
+    assert retried.status_code == 201 and not replayed(retried), retried.text
+
+
+def test_an_answer_the_database_could_not_keep_is_kept_when_it_returns(api, session_factory, monkeypatch):
+    body, headers = person_body(), keyed()
+    stored = key_id(session_factory, api, headers["Idempotency-Key"])
+    away = _DatabaseAway(IdempotentRequests.finish)
+    monkeypatch.setattr(IdempotentRequests, "finish", lambda self, *args: away(self, *args))
+    monkeypatch.setattr(handlers.idempotency, "RETRY_EVERY", 0.02)
+    before = people_count(session_factory)
+    created = api.post("/people", json=body, headers=headers)
+    assert created.status_code == 201 and away.refused >= 1, created.text
+    assert api.post("/people", json=body, headers=headers).status_code == 409  # done, but not yet kept
+    away.back.set()
+    assert _settled(lambda: (IdempotentRequests(session_factory).look_up(stored) or IdempotentRequest()).status == 201)
+    again = api.post("/people", json=body, headers=headers)
+    assert again.status_code == 201 and replayed(again) and again.json() == created.json()
+    assert people_count(session_factory) == before + 1

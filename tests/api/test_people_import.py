@@ -243,7 +243,9 @@ def test_an_imported_person_has_the_history_and_event_a_person_created_by_post_h
     assert {k: v for k, v in entry.new_value.items() if k not in different} == {
         k: v for k, v in want_entry.new_value.items() if k not in different
     }
-    assert (event.name, event.resource_name, event.state) == ("person_register", "person", "pending")
+    assert (event.name, event.resource_name) == ("person_register", "person")
+    # Written pending; the app's relay may already have handed it on by the time it is read here.
+    assert event.state in ("pending", "dispatched")
     different |= {"created_at", "updated_at"}
     assert {k: v for k, v in event.payload.items() if k not in different} == {
         k: v for k, v in want_event.payload.items() if k not in different
