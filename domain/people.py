@@ -51,6 +51,14 @@ def _check_references(uow, data: dict) -> None:
 get_person = living_person
 
 
+def read_person(uow, person_id: str):
+    """The living person at its URL, read-only (for `view`), or 404."""
+    person = uow.people.read(person_id)
+    if person is None:
+        raise NotFound(PERSON_NOT_FOUND)
+    return person
+
+
 def _new_person(data: dict, ignore_curp_validation: bool) -> dict:
     """A new person's fields after the identity rules, with the nationality its CURP implies when none
     is sent (one that is sent stands: a Mexican by birth may hold another nationality too)."""

@@ -28,7 +28,7 @@ def create_person(body):
 
 def get_person(id):
     with unit_of_work() as uow:
-        return envelope(people.view(uow, people.get_person(uow, id)))
+        return envelope(people.view(uow, people.read_person(uow, id)))
 
 
 def update_person(id, body):

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from types import SimpleNamespace
 
-from sqlalchemy import JSON, insert, literal, select, union_all
+from sqlalchemy import JSON, bindparam, insert, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from personas.domain.errors import DuplicateKey
@@ -16,6 +16,25 @@ from personas.persistence.models.people import Person
 from personas.persistence.repositories.paging import page_of
 
 _JSON_KEYS = [c.key for c in Person.__mapper__.column_attrs if isinstance(c.columns[0].type, JSON)]
+_T = Person.__table__
+# Built once: a statement built per call spends most of a short read in SQLAlchemy's coercions and
+# misses its compiled cache; these hit it, with their values bound at execution.
+_LIVING_ROW = select(_T).where(_T.c.id == bindparam("id"), _T.c.deleted_at.is_(None))
+_FLAGS: dict[tuple, object] = {}
+
+
+def _flags_statement(models: tuple[tuple[str, type], ...]):
+    """UNION ALL of the child tables: which of them hold rows of the expanding `ids`."""
+    found = _FLAGS.get(models)
+    if found is None:
+        parts = [
+            select(literal(item).label("kind"), model.person_id)
+            .where(model.person_id.in_(bindparam("ids", expanding=True)))
+            .distinct()
+            for item, model in models
+        ]
+        found = _FLAGS[models] = union_all(*parts)
+    return found
 
 
 class PeopleRepository:
@@ -37,6 +56,11 @@ class PeopleRepository:
     def get(self, person_id: str) -> Person | None:
         person = self.session.get(Person, person_id)
         return person if person is not None and person.deleted_at is None else None
+
+    def read(self, person_id: str):
+        """The living person as a read-only row (attributes named as the model's columns), or None: for
+        answers that only show the person, without loading it into the session."""
+        return self.session.execute(_LIVING_ROW, {"id": person_id}).first()
 
     def get_any(self, person_id: str) -> Person | None:
         return self.session.get(Person, person_id)
@@ -155,10 +179,7 @@ class PeopleRepository:
         if not person_ids:
             return flags
         # One round trip for all the tables (a GET of one person used to pay one query per table).
-        parts = [
-            select(literal(item).label("kind"), model.person_id).where(model.person_id.in_(person_ids)).distinct()
-            for item, model in self.profile_models().items()
-        ]
-        for kind, pid in self.session.execute(union_all(*parts)):
+        statement = _flags_statement(tuple(self.profile_models().items()))
+        for kind, pid in self.session.execute(statement, {"ids": list(flags)}):
             flags[pid][kind] = True
         return flags
