@@ -14,8 +14,9 @@ test command runs the API tests with and without the fast path.
 Each piece goes in through the app's own hooks, nothing is patched process-wide:
 - `app_options` gives FlaskApp its `middlewares` (Connexion's, then `InlineWSGI`, the bridge to Flask,
   which also keeps each Flask view's decorator chain) and its `security_map`;
-- `install` puts `CachingRequestValidationMiddleware` in place of Connexion's request validation, once
-  the app has added its own middlewares (they are placed against Connexion's class).
+- `install` puts `CachingRequestValidationMiddleware` in place of Connexion's request validation, and
+  `IndexedRoutingMiddleware` in place of its routing, once the app has added its own middlewares (they
+  are placed against Connexion's classes).
 The pieces reach into Connexion 3.3's classes, so they are used on that version only (PINNED); on
 another, or with `Settings.fastpath` off (PERSONAS_FASTPATH=0), the app runs Connexion as shipped, with
 its own bridge (a2wsgi, 10 threads, every request on a thread).
@@ -39,8 +40,10 @@ from connexion.middleware.request_validation import (
     RequestValidationOperation,
 )
 from connexion.middleware.request_validation import logger as validation_logger
+from connexion.middleware.routing import RoutingMiddleware
 from connexion.security import BearerSecurityHandler
 from connexion.utils import is_nullable
+from starlette.routing import Match, Router, get_route_path
 
 from personas.handlers.scopes import declared, operation_of
 
@@ -129,6 +132,66 @@ class CachingRequestValidationAPI(RequestValidationAPI):
 
 class CachingRequestValidationMiddleware(RequestValidationMiddleware):
     api_cls = CachingRequestValidationAPI
+
+
+class _RouteIndex:
+    """A Starlette Router's `app` that tries only the routes whose first path segment can match.
+
+    Connexion's router holds one route per operation (120 here) and Starlette tries them in order, a
+    regex each, until one matches: about a hundred per request. A route whose first segment is
+    literal can only match paths with that segment, so each segment gets the routes that can match it
+    (those plus the ones starting with a parameter), in the router's order: the same first match, and
+    the same partial match (405) when no route matches whole. A path no candidate matches goes to the
+    router's own `app`, which then finds nothing either and does what it does (slash redirect, default).
+    """
+
+    def __init__(self, router: Router):
+        self.router = router
+        literal: dict[str, list] = {}
+        wild: list = []
+        for position, route in enumerate(router.routes):
+            first = getattr(route, "path", "/").lstrip("/").split("/", 1)[0]
+            if "{" in first or not hasattr(route, "path") or not route.path.startswith("/"):
+                wild.append((position, route))
+            else:
+                literal.setdefault(first, []).append((position, route))
+        self.wild = [route for _, route in wild]
+        self.by_segment = {
+            segment: [route for _, route in sorted(routes + wild, key=lambda pair: pair[0])]
+            for segment, routes in literal.items()
+        }
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await Router.app(self.router, scope, receive, send)
+        segment = get_route_path(scope).lstrip("/").split("/", 1)[0]
+        partial = partial_scope = None
+        for route in self.by_segment.get(segment, self.wild):
+            match, child_scope = route.matches(scope)
+            if match is Match.FULL:
+                scope.setdefault("router", self.router)
+                scope["route"] = route
+                scope.update(child_scope)
+                return await route.handle(scope, receive, send)
+            if match is Match.PARTIAL and partial is None:
+                partial, partial_scope = route, child_scope
+        if partial is not None:
+            scope.setdefault("router", self.router)
+            scope["route"] = partial
+            scope.update(partial_scope)
+            return await partial.handle(scope, receive, send)
+        return await Router.app(self.router, scope, receive, send)
+
+
+class IndexedRoutingMiddleware(RoutingMiddleware):
+    """Connexion's routing, each API's router walked through a `_RouteIndex`."""
+
+    def add_api(self, specification, base_path=None, arguments=None, **kwargs) -> None:
+        super().add_api(specification, base_path=base_path, arguments=arguments, **kwargs)
+        for mount in self.router.routes:
+            inner = getattr(mount, "app", None)
+            if isinstance(inner, Router) and not isinstance(inner.middleware_stack, _RouteIndex):
+                inner.middleware_stack = _RouteIndex(inner)
 
 
 class CachingBearerSecurityHandler(BearerSecurityHandler):
@@ -251,6 +314,7 @@ def install(app, settings) -> None:
     if enabled(settings):
         stack = app.middleware.middlewares
         stack[stack.index(RequestValidationMiddleware)] = CachingRequestValidationMiddleware
+        stack[stack.index(RoutingMiddleware)] = IndexedRoutingMiddleware
 
 
 def applied(app) -> list[str]:
@@ -258,6 +322,8 @@ def applied(app) -> list[str]:
     found = []
     if CachingRequestValidationMiddleware in app.middleware.middlewares:
         found.append("request-validators")
+    if IndexedRoutingMiddleware in app.middleware.middlewares:
+        found.append("route-index")
     if (app.middleware.options.security_map or {}).get("bearer") is CachingBearerSecurityHandler:
         found.append("security-signatures")
     if any(getattr(m, "func", None) is InlineWSGI for m in app.middleware.middlewares):

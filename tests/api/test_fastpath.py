@@ -28,6 +28,7 @@ def test_the_caches_and_the_bridge_are_in_place(app, api):
     assert api.get("/people").status_code == 200  # the app has started: its views are wrapped
     assert fastpath.applied(app) == [
         "request-validators",
+        "route-index",
         "security-signatures",
         "inline-bridge",
         "flask-operation-decorators",
