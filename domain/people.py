@@ -251,6 +251,11 @@ def view(uow, person, flags: dict | None = None) -> dict:
     return out
 
 
+def created_view(uow, person) -> dict:
+    """The view of a person `create_person` has just made, in the same unit of work: no records yet."""
+    return view(uow, person, {})
+
+
 def views(uow, people: list) -> list[dict]:
     """Views of many people with one profile query per child table, not per person."""
     flags = uow.people.profile_flags([p.id for p in people])

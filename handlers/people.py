@@ -21,7 +21,7 @@ def create_person(body):
     data, ignore = load_person(body)
     with unit_of_work() as uow:
         person = people.create_person(uow, data, ignore)
-        result = people.view(uow, person)
+        result = people.created_view(uow, person)
         uow.commit()
     return envelope(result), 201
 
@@ -77,7 +77,7 @@ def create_person_from_curp(body):
     data = people.from_registry(current().providers["curp_registry"], body["curp"])
     with unit_of_work() as uow:
         person = people.create_person(uow, data)
-        result = people.view(uow, person)
+        result = people.created_view(uow, person)
         uow.commit()
     return envelope(result), 201
 
