@@ -7,7 +7,8 @@ with ctx.connections connections on each URL in turn, per round. Baseline: GET /
 other case is reported as a multiple of its latency. The deep page is measured two ways: `?page=N`
 alone (OFFSET N*20: the cliff) and the `next_page_url` that page N-1 answers, which carries a keyset
 `cursor` when the service has one (then a deep page should cost like page 1). If that URL carries no
-cursor, the row says so and measures the URL as given.
+cursor, the row says so and measures the URL as given. Page 1 and the deep page by cursor also run on
+their floor (bench/floor.py), alternated with the service, with the server CPU per request of each.
 """
 
 import json
@@ -22,7 +23,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import harness, seed  # noqa: E402
-from bench.request_path import service  # noqa: E402
+from bench.request_path import capture, floor, service  # noqa: E402
 
 AUTH = ROOT / "bench" / "lua" / "auth.lua"
 PER_PAGE = 20  # the paginator's default
@@ -67,6 +68,11 @@ def cases(ctx, label: str, url: str, ids: list[str], base: str, key: str) -> tup
     return found, has_cursor
 
 
+def _floored(case: str, has_cursor: bool) -> bool:
+    """Cases with a floor: page 1, and the deep page when its URL carries a cursor (a fixed query)."""
+    return case.startswith("GET /people?page=1") or ("next_page_url" in case and has_cursor)
+
+
 def run(ctx: harness.Context) -> list[dict]:
     rows = []
     for db in ctx.databases:
@@ -76,20 +82,33 @@ def run(ctx: harness.Context) -> list[dict]:
         with service(ctx, url, folder) as server:
             server.wait()
             urls, has_cursor = cases(ctx, db.label, url, ids, server.url, key)
+            floored = {case: urlsplit(target).query for case, target in urls.items() if _floored(case, has_cursor)}
+            script = capture(ctx, url, key, ids, folder, lists=floored)
             runs = {case: [] for case in urls}
-            for round_ in range(ctx.rounds):
-                for case, target in urls.items():
-                    if round_ == 0:  # warm-up
-                        harness.wrk(target, 1, ctx.connections, AUTH, env={"BENCH_KEY": key})
-                        settle(server)
-                    found = harness.wrk(target, ctx.seconds, ctx.connections, AUTH, env={"BENCH_KEY": key})
-                    settle(server)
-                    runs[case].append(found)
-                    print(
-                        f"  {db.label} {case} round {round_ + 1}: p50 {found['p50_ms']:.1f} ms,"
-                        f" p99 {found['p99_ms']:.1f} ms, errors {found['non_2xx'] + found['socket_errors']}",
-                        flush=True,
-                    )
+            floor_runs = {case: [] for case in floored}
+            with floor(ctx, url, folder, script) as bare:
+                bare.wait()
+                for round_ in range(ctx.rounds):
+                    for case, target in urls.items():
+                        sides = [(server, target, runs)]
+                        if case in floored:
+                            sides.append((bare, bare.url + target[len(server.url) :], floor_runs))
+                        for side, side_url, into in sides:
+                            if round_ == 0:  # warm-up
+                                harness.wrk(side_url, 1, ctx.connections, AUTH, env={"BENCH_KEY": key})
+                                settle(side)
+                            before = side.cpu_seconds()
+                            found = harness.wrk(side_url, ctx.seconds, ctx.connections, AUTH, env={"BENCH_KEY": key})
+                            found["cpu_us_per_req"] = (side.cpu_seconds() - before) * 1e6 / max(found["requests"], 1)
+                            settle(side)
+                            into[case].append(found)
+                            print(
+                                f"  {db.label} {case}{' floor' if side is bare else ''} round {round_ + 1}:"
+                                f" {found['rps']:.0f} req/s, p50 {found['p50_ms']:.1f} ms,"
+                                f" p99 {found['p99_ms']:.1f} ms,"
+                                f" errors {found['non_2xx'] + found['socket_errors']}",
+                                flush=True,
+                            )
         first = None
         for case, found in runs.items():
             row = {"bench": "lists", "db": db.label, "case": case, "requests": sum(r["requests"] for r in found)}
@@ -107,6 +126,14 @@ def run(ctx: harness.Context) -> list[dict]:
                 row[f"{figure}_x_page1"] = harness.ratio(mine, base) if mine is not None else None
             if "next_page_url" in case:
                 row["cursor"] = "yes" if has_cursor else "no cursor"
+            row["cpu_us_per_req"] = round(harness.median(r["cpu_us_per_req"] for r in found), 1)
+            if floor_runs.get(case):
+                bare_runs = floor_runs[case]
+                row["floor_rps"] = round(harness.median(r["rps"] for r in bare_runs), 2)
+                row["floor_cpu_us_per_req"] = round(harness.median(r["cpu_us_per_req"] for r in bare_runs), 1)
+                row["floor_ratio"] = harness.ratio(row["rps"], row["floor_rps"])
+                row["floor_cpu_ratio"] = harness.ratio(row["floor_cpu_us_per_req"], row["cpu_us_per_req"])
+                row["floor_errors"] = sum(r["non_2xx"] + r["socket_errors"] for r in bare_runs)
             rows.append(row)
     return rows
 

@@ -21,6 +21,8 @@ _T = Person.__table__
 # misses its compiled cache; these hit it, with their values bound at execution.
 _LIVING_ROW = select(_T).where(_T.c.id == bindparam("id"), _T.c.deleted_at.is_(None))
 _FLAGS: dict[tuple, object] = {}
+_TAKEN = select(_T.c.id).where(_T.c.active_national_id == bindparam("nid"))
+_TAKEN_BY_OTHER = _TAKEN.where(_T.c.id != bindparam("id"))
 
 
 def _flags_statement(models: tuple[tuple[str, type], ...]):
@@ -69,10 +71,9 @@ class PeopleRepository:
         return self.session.scalars(select(Person).where(Person.active_national_id == national_id)).first()
 
     def national_id_taken(self, national_id: str, except_id: str | None = None) -> bool:
-        stmt = select(Person.id).where(Person.active_national_id == national_id)
         if except_id:
-            stmt = stmt.where(Person.id != except_id)
-        return self.session.scalars(stmt).first() is not None
+            return self.session.execute(_TAKEN_BY_OTHER, {"nid": national_id, "id": except_id}).first() is not None
+        return self.session.execute(_TAKEN, {"nid": national_id}).first() is not None
 
     def taken_national_ids(self, national_ids) -> dict[str, tuple[str, str]]:
         """{national_id: (stored national_id, person id)} for those held by a living person; one query per 500."""

@@ -2,7 +2,7 @@
 
 import logging
 
-from sqlalchemy import event, func, select
+from sqlalchemy import bindparam, event, func, select
 
 from personas.persistence.models.addresses import Address
 from personas.persistence.models.custom_catalogs import CustomCatalog, CustomCatalogValue
@@ -11,6 +11,9 @@ from personas.persistence.repositories.paging import page_of
 
 _PENDING_KEY = "validation_jobs"
 log = logging.getLogger("personas.validations")
+
+
+_ACTIVE: dict[tuple[bool, bool], object] = {}
 
 
 class ValidationRepository:
@@ -47,12 +50,20 @@ class ValidationRepository:
         return page_of(self.session, stmt, page, per_page, order, cursor)
 
     def active(self, classes=None, execution_type=None) -> list[Validation]:
-        stmt = select(Validation).where(Validation.active.is_(True))
-        if classes is not None:
-            stmt = stmt.where(Validation.klass.in_(list(classes)))
+        # Asked on every write that may start validations: the statement is built once per shape.
+        shape = (classes is not None, execution_type is not None)
+        stmt = _ACTIVE.get(shape)
+        if stmt is None:
+            stmt = select(Validation).where(Validation.active.is_(True))
+            if classes is not None:
+                stmt = stmt.where(Validation.klass.in_(bindparam("classes", expanding=True)))
+            if execution_type is not None:
+                stmt = stmt.where(Validation.execution_type == bindparam("execution_type"))
+            stmt = _ACTIVE[shape] = stmt.order_by(Validation.created_at, Validation.id)
+        params = {} if classes is None else {"classes": list(classes)}
         if execution_type is not None:
-            stmt = stmt.where(Validation.execution_type == execution_type)
-        return list(self.session.scalars(stmt.order_by(Validation.created_at, Validation.id)))
+            params["execution_type"] = execution_type
+        return list(self.session.scalars(stmt, params))
 
     def by_ids(self, ids) -> list[Validation]:
         return list(self.session.scalars(select(Validation).where(Validation.id.in_(list(ids)))))
