@@ -126,6 +126,9 @@ class UnitOfWork:
         inserted = self.session.info.pop("first_insert", None)
         identity = inspect(inserted).identity if inserted is not None else None
         probe = (type(inserted), identity) if identity is not None else None
+        # Or a row inserted with Core (PeopleRepository.insert_new), which no flush saw.
+        row = self.session.info.pop("inserted_row", None)
+        probe = probe or row
         try:
             self.session.commit()
         except DBAPIError as exc:

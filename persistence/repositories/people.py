@@ -130,6 +130,9 @@ class PeopleRepository:
             raise DuplicateKey("a national_id is already taken") from exc
         if entries:
             self.session.execute(insert(HistoryEntry.__table__), entries)
+        if people:
+            # A row to look up should COMMIT's answer be lost (persistence.uow), as a flush would note.
+            self.session.info.setdefault("inserted_row", (Person, people[0]["id"]))
         return [SimpleNamespace(**values) for values in people]
 
     def record_events(self, name: str, items: list[tuple[str, dict]]) -> None:
