@@ -74,10 +74,12 @@ def template(first: list, second: list, inputs: tuple[dict, dict]) -> list:
             continue
         _, statement, params_a, many = one
         params_b = two[2]
-        if many or isinstance(params_a, dict):
-            raise CaptureError(f"executemany or named parameters are not replayed: {statement[:80]}")
+        if many:
+            raise CaptureError(f"executemany is not replayed: {statement[:80]}")
+        named = isinstance(params_a, dict)  # PyMySQL's pyformat; sqlite3 takes a tuple
+        pairs = [(params_a[k], params_b[k]) for k in params_a] if named else list(zip(params_a, params_b, strict=True))
         out = []
-        for a, b in zip(params_a, params_b, strict=True):
+        for a, b in pairs:
             if a == b:
                 out.append(_encode(a))
             elif str(a) in by_value:
@@ -92,6 +94,9 @@ def template(first: list, second: list, inputs: tuple[dict, dict]) -> list:
                 out.append({"k": "text", "parts": parts} if len(parts) > 1 else _encode(a) | {"pinned": True})
             else:
                 out.append(_encode(a) | {"pinned": True})
+        if named:
+            steps.append({"op": "sql", "sql": statement, "params": out, "names": list(params_a)})
+            continue
         steps.append({"op": "sql", "sql": statement, "params": out})
     return steps
 

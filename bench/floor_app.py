@@ -36,7 +36,7 @@ class Case:
         names = re.findall(r"{(\w+)}", script["route"])
         self.path = re.compile("^" + re.sub(r"{\w+}", "([^/]+)", script["route"]) + "$")
         self.path_inputs = names
-        self.steps = []
+        self.steps, self.names = [], {}
         for step in script["steps"]:
             if step["op"] != "sql":
                 self.steps.append((step["op"], None, None))
@@ -45,6 +45,8 @@ class Case:
             params = [p if p["k"] != "const" else {"k": "const", "value": _value(p)} for p in step["params"]]
             static = all(p["k"] == "const" for p in params)
             self.steps.append(("sql", sql, tuple(p["value"] for p in params) if static else params))
+            if step.get("names"):  # PyMySQL's named parameters, bound by name
+                self.names[len(self.steps) - 1] = step["names"]
         # The answer: a write's widest INSERT (the values it stored), else the rows of the first query
         # after the key look-up (the operation's own).
         sql_steps = [(i, sql) for i, (op, sql, _) in enumerate(self.steps) if op == "sql"]
@@ -142,7 +144,8 @@ class Floor:
                         lock = os.fdopen(os.open(self.lock_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a")
                         fcntl.lockf(lock, fcntl.LOCK_EX)
                     bound = _bind(params, inputs, fresh)
-                    cursor.execute(sql, bound)
+                    names = case.names.get(index)
+                    cursor.execute(sql, dict(zip(names, bound, strict=True)) if names else bound)
                     rows = cursor.fetchall() if cursor.description else None
                     if index == case.main:
                         if case.columns:

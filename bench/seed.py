@@ -98,7 +98,9 @@ def seed_people(url: str, n: int) -> list[str]:
 
     _engine(url).dispose()  # migrated
     mariadb = url.startswith("mysql")
-    engine = make_engine(url, connect_args={"local_infile": True}) if mariadb else make_engine(url)
+    # In the URL, not connect_args: the MySQL engine connects through its own creator (Galera nodes).
+    infile = url + ("&" if "?" in url else "?") + "local_infile=1"
+    engine = make_engine(infile) if mariadb else make_engine(url)
     states, rng, ids = _states(), random.Random(11), []
     with engine.connect() as conn:
         if mariadb:
