@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -202,10 +203,31 @@ def curp_nationality(curp: str | None) -> int | None:
     """Mexico's nationality id when the CURP says its holder was born in a Mexican state: born in the
     territory, they are Mexican by birth (Constitution, art. 30). None for one born abroad (state `NE`),
     whose CURP says nothing of nationality, and for a value that is not a CURP."""
-    number = stdnum_curp.compact(curp) if isinstance(curp, str) else ""
-    if not stdnum_curp.is_valid(number):
+    if not isinstance(curp, str):
+        return None
+    # Every view of a person asks: a stored CURP is already compact, and stdnum's checks of one cost
+    # ~20 us (four compactions); the same checks written once cost a tenth (a unit test holds them equal).
+    number = curp if _COMPACT_CURP.fullmatch(curp) else stdnum_curp.compact(curp)
+    if not _valid_compact_curp(number):
         return None
     return None if number[11:13] == "NE" else MEXICAN
+
+
+_COMPACT_CURP = re.compile(r"[A-Z]{4}[0-9]{6}[A-Z]{6}[0-9A-Z][0-9]")
+_CURP_STATES = frozenset(stdnum_curp._valid_states)
+_CURP_FORBIDDEN = frozenset(stdnum_curp._name_blacklist)
+
+
+def _valid_compact_curp(number: str) -> bool:
+    """stdnum's `curp.is_valid` for a compact value (same checks, in its order)."""
+    if not _COMPACT_CURP.fullmatch(number) or number[:4] in _CURP_FORBIDDEN:
+        return False
+    year = int(number[4:6]) + (1900 if number[16].isdigit() else 2000)
+    try:
+        date(year, int(number[6:8]), int(number[8:10]))
+    except ValueError:
+        return False
+    return number[10] in "HM" and number[11:13] in _CURP_STATES and number[17] == stdnum_curp.calc_check_digit(number)
 
 
 def age(birthdate: date | None, today: date) -> int | None:

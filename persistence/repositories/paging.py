@@ -52,36 +52,40 @@ class Page:
     prev_cursor: str | None = None
 
 
-def page_of(session, stmt, page: int, per_page: int, order: tuple, cursor: str | None = None) -> Page:
+def page_of(
+    session, stmt, page: int, per_page: int, order: tuple, cursor: str | None = None, rows: bool = False
+) -> Page:
     """One page of `stmt` in `order` (ORM column expressions, `.desc()` allowed; the last one unique).
+    The items are ORM objects, or with `rows` the read-only rows of a Core select (no identity map).
 
     With a cursor: the rows after it, or before it for a cursor of `prev_cursor` (keyset). Without: the
     `page`-th page, through an index-only OFFSET. An empty page past the first leads back, by number, to
     the list's last page, whatever number was asked for.
     """
     page = int(page)
+    fetch = (lambda query: session.execute(query).all()) if rows else (lambda query: list(session.scalars(query)))
     keys = [_key(term) for term in order]
     position, forward = decode(cursor, keys) if cursor is not None else (None, True)
     if position is not None and not forward:
         # Walking back: the rows just before the position, read in reverse order, then put back in order.
         reverse = [column.asc() if descending else column.desc() for column, descending in keys]
-        rows = list(session.scalars(stmt.where(_beyond(keys, position, False)).order_by(*reverse).limit(per_page + 1)))
-        items = rows[:per_page][::-1]
-        earlier, later = len(rows) > per_page, bool(items) and _exists(session, stmt, keys, items[-1], True)
+        found = fetch(stmt.where(_beyond(keys, position, False)).order_by(*reverse).limit(per_page + 1))
+        items = found[:per_page][::-1]
+        earlier, later = len(found) > per_page, bool(items) and _exists(session, stmt, keys, items[-1], True)
     else:
         stmt_in_order = stmt.order_by(*order)
         if position is not None:
-            rows = list(session.scalars(stmt_in_order.where(_beyond(keys, position, True)).limit(per_page + 1)))
+            found = fetch(stmt_in_order.where(_beyond(keys, position, True)).limit(per_page + 1))
         elif page > 1:
             # Deferred join: walk OFFSET rows over the covering index (keys only), then load just this page.
             unique = keys[-1][0]
             offset = (page - 1) * per_page
             ids = list(session.scalars(stmt_in_order.with_only_columns(unique).offset(offset).limit(per_page + 1)))
-            rows = list(session.scalars(stmt_in_order.where(unique.in_(ids)))) if ids else []
+            found = fetch(stmt_in_order.where(unique.in_(ids))) if ids else []
         else:
-            rows = list(session.scalars(stmt_in_order.limit(per_page + 1)))
-        items = rows[:per_page]
-        later = len(rows) > per_page
+            found = fetch(stmt_in_order.limit(per_page + 1))
+        items = found[:per_page]
+        later = len(found) > per_page
         # By number, rows lie before any page past the first that has rows; by cursor, the index tells.
         earlier = bool(items) and (_exists(session, stmt, keys, items[0], False) if position is not None else page > 1)
     result = Page(items, page, per_page, later)

@@ -25,17 +25,20 @@ _TAKEN = select(_T.c.id).where(_T.c.active_national_id == bindparam("nid"))
 _TAKEN_BY_OTHER = _TAKEN.where(_T.c.id != bindparam("id"))
 
 
-def _flags_statement(models: tuple[tuple[str, type], ...]):
-    """UNION ALL of the child tables: which of them hold rows of the expanding `ids`."""
-    found = _FLAGS.get(models)
+def _flags_statement(models: tuple[tuple[str, type], ...], single: bool):
+    """UNION ALL of the child tables: which of them hold rows of the person `id` (single) or of the
+    expanding `ids`. One person gets its own statement: an expanding IN is rendered again on every run."""
+    found = _FLAGS.get((models, single))
     if found is None:
         parts = [
             select(literal(item).label("kind"), model.person_id)
-            .where(model.person_id.in_(bindparam("ids", expanding=True)))
+            .where(
+                model.person_id == bindparam("id") if single else model.person_id.in_(bindparam("ids", expanding=True))
+            )
             .distinct()
             for item, model in models
         ]
-        found = _FLAGS[models] = union_all(*parts)
+        found = _FLAGS[(models, single)] = union_all(*parts)
     return found
 
 
@@ -163,10 +166,12 @@ class PeopleRepository:
         return list(self.session.scalars(stmt))
 
     def page(self, page: int, per_page: int, people_group_id: str | None = None, cursor: str | None = None):
-        stmt = self._alive()
+        # Read-only rows, not ORM objects: a page is only shown.
+        stmt = select(_T).where(_T.c.deleted_at.is_(None))
         if people_group_id:
-            stmt = stmt.where(Person.people_group_id == people_group_id)
-        return page_of(self.session, stmt, page, per_page, (Person.created_at.desc(), Person.id.desc()), cursor)
+            stmt = stmt.where(_T.c.people_group_id == people_group_id)
+        order = (Person.created_at.desc(), Person.id.desc())
+        return page_of(self.session, stmt, page, per_page, order, cursor, rows=True)
 
     def history(self, person_id: str, page: int, per_page: int, cursor: str | None = None):
         stmt = select(HistoryEntry).where(HistoryEntry.person_id == person_id)
@@ -183,7 +188,9 @@ class PeopleRepository:
         if not person_ids:
             return flags
         # One round trip for all the tables (a GET of one person used to pay one query per table).
-        statement = _flags_statement(tuple(self.profile_models().items()))
-        for kind, pid in self.session.execute(statement, {"ids": list(flags)}):
+        single = len(flags) == 1
+        statement = _flags_statement(tuple(self.profile_models().items()), single)
+        params = {"id": next(iter(flags))} if single else {"ids": list(flags)}
+        for kind, pid in self.session.execute(statement, params):
             flags[pid][kind] = True
         return flags
