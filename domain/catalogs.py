@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -126,7 +126,24 @@ Entry = TypeVar("Entry", State, Nationality, CatalogEntry)
 
 def by_id(catalog: Iterable[Entry], entry_id: object) -> Entry | None:
     """The entry of `catalog` with that id, or None."""
+    if isinstance(catalog, tuple):  # the fixed catalogs: found through an index built once
+        return _index(catalog).get(entry_id) if isinstance(entry_id, Hashable) else None
     return next((entry for entry in catalog if entry.id == entry_id), None)
+
+
+_INDEXES: dict[int, tuple[tuple, dict]] = {}
+
+
+def _index(catalog: tuple) -> dict:
+    # Keyed by identity (hashing a 250-entry tuple costs more than walking it); the tuple is kept beside
+    # its index, so its id cannot be reused by another object.
+    known = _INDEXES.get(id(catalog))
+    if known is None or known[0] is not catalog:
+        found: dict = {}
+        for entry in catalog:
+            found.setdefault(entry.id, entry)  # the first entry of an id, as the walk finds it
+        known = _INDEXES[id(catalog)] = (catalog, found)
+    return known[1]
 
 
 def by_code(catalog: Iterable[Entry], code: object) -> Entry | None:

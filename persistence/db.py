@@ -12,7 +12,8 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 BEGIN_OPTION = "sqlite_begin"
-"""Execution option naming SQLite's BEGIN mode of a transaction: DEFERRED (default) or IMMEDIATE."""
+"""Execution option naming SQLite's BEGIN mode of a transaction: DEFERRED (default) or IMMEDIATE, or NONE
+for a connection that runs one read alone (no BEGIN: SQLite gives a lone statement its own snapshot)."""
 
 
 PRIVATE = 0o600
@@ -78,6 +79,8 @@ def make_engine(url: str, **kwargs) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
             mode = conn.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
+            if mode == "NONE":
+                return  # one statement alone, which SQLite runs as its own transaction
             if mode == "IMMEDIATE":
                 conn.info["holds_writer"] = writer = writers["lock"]
                 writer.acquire()

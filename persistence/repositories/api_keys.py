@@ -2,6 +2,7 @@
 
 from sqlalchemy import bindparam, or_, select
 
+from personas.persistence.db import BEGIN_OPTION
 from personas.persistence.models.api_keys import ApiKey
 from personas.persistence.models.base import utcnow
 
@@ -18,6 +19,7 @@ def active_key(session_factory, key_hash: str) -> tuple[str, str, str | None] | 
     is cached between requests, so a revocation or an expiry holds at once in every process."""
     bind = session_factory.kw["bind"]
     with bind.connect() as conn:
+        conn.execution_options(**{BEGIN_OPTION: "NONE"})
         row = conn.execute(_ACTIVE, {"key_hash": key_hash, "now": utcnow()}).first()
         conn.rollback()
     return None if row is None else (row[0], row[1], row[2])
