@@ -83,7 +83,8 @@ class Redoc(SpecMiddleware):
         self.router.routes += [Route(base + PAGE, self._page), Route(base + SCRIPT, self._bundle)]
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
+        # Only the page and its script are this router's: every other request skips its walk.
+        if scope["type"] != "http" or not scope["path"].rstrip("/").endswith((PAGE, SCRIPT)):
             return await self.app(scope, receive, send)
         return await self.router({**scope}, receive, send)
 
