@@ -264,6 +264,14 @@ class _DatabaseAway:
     def __init__(self, method):
         self.method, self.back, self.refused = method, threading.Event(), 0
 
+    @classmethod
+    def patch(cls, monkeypatch, name: str) -> "_DatabaseAway":
+        """IdempotentRequests.<name> behind a database that is away, retried in the background quickly."""
+        away = cls(getattr(IdempotentRequests, name))
+        monkeypatch.setattr(IdempotentRequests, name, lambda self, *args: away(self, *args))
+        monkeypatch.setattr(handlers.idempotency, "RETRY_EVERY", 0.02)
+        return away
+
     def __call__(self, *args, **kwargs):
         if not self.back.is_set():
             self.refused += 1
@@ -282,9 +290,7 @@ def _settled(condition) -> bool:
 def test_a_key_the_database_could_not_take_back_is_given_back_when_it_returns(api, session_factory, monkeypatch):
     body, headers = person_body(), keyed()
     stored = key_id(session_factory, api, headers["Idempotency-Key"])
-    away = _DatabaseAway(IdempotentRequests.release)
-    monkeypatch.setattr(IdempotentRequests, "release", lambda self, *args: away(self, *args))
-    monkeypatch.setattr(handlers.idempotency, "RETRY_EVERY", 0.02)
+    away = _DatabaseAway.patch(monkeypatch, "release")
     monkeypatch.setattr(domain.people, "create_person", _fails)
     assert api.post("/people", json=body, headers=headers).status_code == 500
     monkeypatch.setattr(domain.people, "create_person", CREATE_PERSON)
@@ -300,9 +306,7 @@ def test_a_key_the_database_could_not_take_back_is_given_back_when_it_returns(ap
 def test_an_answer_the_database_could_not_keep_is_kept_when_it_returns(api, session_factory, monkeypatch):
     body, headers = person_body(), keyed()
     stored = key_id(session_factory, api, headers["Idempotency-Key"])
-    away = _DatabaseAway(IdempotentRequests.finish)
-    monkeypatch.setattr(IdempotentRequests, "finish", lambda self, *args: away(self, *args))
-    monkeypatch.setattr(handlers.idempotency, "RETRY_EVERY", 0.02)
+    away = _DatabaseAway.patch(monkeypatch, "finish")
     before = people_count(session_factory)
     created = api.post("/people", json=body, headers=headers)
     assert created.status_code == 201 and away.refused >= 1, created.text
