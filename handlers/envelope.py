@@ -1,8 +1,8 @@
 """The response shapes of API-MAP.md: the success envelope and the paginator."""
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode
 
-from flask import request
+from connexion import context
 
 from personas.handlers.http_policy import site_url
 
@@ -14,12 +14,16 @@ def envelope(result, **added) -> dict:
 
 
 def _page_url(page: int, cursor: str | None = None) -> str:
-    args = request.args.to_dict()
+    scope = context.scope
+    args: dict = {}
+    for name, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
+        args.setdefault(name, value)  # the first of repeated names
     args.pop("cursor", None)
     if cursor is not None:
         args["cursor"] = cursor
     args["page"] = page
-    return f"{site_url()}{urlsplit(request.base_url).path}?{urlencode(args)}"
+    root, path = scope.get("root_path", ""), scope["path"]
+    return f"{site_url()}{path if path.startswith(root) else root + path}?{urlencode(args)}"
 
 
 def listed(page, items: list) -> dict:

@@ -10,7 +10,7 @@ import threading
 import time
 import weakref
 
-from flask import request
+from connexion import context
 
 from personas.domain.errors import Text
 from personas.handlers.language import HEADER, answer_headers, negotiate
@@ -96,7 +96,7 @@ def get_health_ready():
     down = [name for name, state in parts.items() if state == "error"]
     if not down:
         return {"success": True, "result": {"status": "ok", **parts}}
-    asked = negotiate(request.headers.get(HEADER))
+    asked = negotiate(context.request.headers.get(HEADER))
     body = {
         "success": False,
         "code": 503,

@@ -11,8 +11,9 @@ import time
 import uuid
 from urllib.parse import urlsplit
 
+from connexion import context
 from connexion.middleware.abstract import SpecMiddleware
-from flask import request
+from werkzeug.sansio.utils import get_host
 
 from personas.domain.errors import Text
 from personas.handlers.errors import asgi_answer
@@ -64,7 +65,12 @@ def site_url() -> str:
     """Scheme, host and any prefix that links of the current request start with."""
     public = current().settings.public_url
     # Without a public URL the Host header is one of the allowed hosts (the policy refused the others).
-    return public or request.host_url.rstrip("/")
+    if public:
+        return public
+    scope = context.scope
+    host = next((v.decode("latin-1") for n, v in scope["headers"] if n == b"host"), None)
+    scheme = scope.get("scheme", "http")
+    return f"{scheme}://{get_host(scheme, host, scope.get('server'))}"
 
 
 def _host_name(value: bytes) -> str:

@@ -63,5 +63,5 @@ def unit_of_work(readonly: bool | None = None) -> UnitOfWork:
     if readonly is None:
         readonly = False
         with contextlib.suppress(LookupError, RuntimeError, AttributeError):  # outside a request
-            readonly = context.request.method in ("GET", "HEAD")
+            readonly = context.scope["method"] in ("GET", "HEAD")
     return current().unit_of_work(actor=actor(), readonly=readonly)
