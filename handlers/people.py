@@ -4,7 +4,7 @@ from personas.domain import people
 from personas.domain.errors import NotFound
 from personas.domain.records import PERSON_NOT_FOUND
 from personas.handlers.envelope import envelope, paginated
-from personas.handlers.runtime import current, unit_of_work
+from personas.handlers.runtime import current, read_unit, unit_of_work
 from personas.handlers.schemas.addresses import address_out
 from personas.handlers.schemas.contact_data import contact_out
 from personas.handlers.schemas.people import history_out, load_person
@@ -12,7 +12,7 @@ from personas.handlers.schemas.references import reference_out
 
 
 def list_people(page=1, per_page=20, people_group_id=None, cursor=None):
-    with unit_of_work() as uow:
+    with read_unit() as uow:
         result = uow.people.page(page, per_page, people_group_id, cursor)
         return paginated(result, people.views(uow, result.items))
 
@@ -27,7 +27,7 @@ def create_person(body):
 
 
 def get_person(id):
-    with unit_of_work() as uow:
+    with read_unit() as uow:
         return envelope(people.view(uow, people.read_person(uow, id)))
 
 

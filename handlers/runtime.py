@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from connexion import context
 from sqlalchemy.orm import Session, sessionmaker
 
-from personas.persistence.uow import UnitOfWork
+from personas.persistence.uow import ReadUnit, UnitOfWork
 
 
 class Runtime(Protocol):
@@ -27,6 +27,8 @@ class Runtime(Protocol):
     storage: Any
 
     def unit_of_work(self, actor: dict | None = None, readonly: bool = False) -> UnitOfWork: ...
+
+    def read_unit(self) -> ReadUnit: ...
 
 
 _bound: contextvars.ContextVar[Runtime] = contextvars.ContextVar("personas_runtime")
@@ -65,3 +67,9 @@ def unit_of_work(readonly: bool | None = None) -> UnitOfWork:
         with contextlib.suppress(LookupError, RuntimeError, AttributeError):  # outside a request
             readonly = context.scope["method"] in ("GET", "HEAD")
     return current().unit_of_work(actor=actor(), readonly=readonly)
+
+
+def read_unit() -> ReadUnit:
+    """A read-only unit of work on a Core connection (persistence.uow.ReadUnit): for handlers whose reads
+    are all Core statements."""
+    return current().read_unit()

@@ -65,6 +65,42 @@ REPOSITORIES: dict[str, Callable[[Session], object]] = {
 }
 
 
+class ReadUnit:
+    """A read-only unit of work on a Core connection, for answers built from Core rows alone.
+
+    Its repositories get the connection where the unit of work gives a session: the same `execute`,
+    `scalars` and `scalar`, without the session's transaction bookkeeping, identity map and flush
+    checks, which cost a short read more than its statements do. Only for reads whose repository
+    methods run Core statements (a method that loads ORM objects gets rows here, not objects). One
+    transaction, so the reads agree with each other; always rolled back.
+    """
+
+    readonly = True
+    actor = None
+    jobs = None
+
+    def __init__(self, engine):
+        self._engine = engine
+
+    def __enter__(self) -> "ReadUnit":
+        self.connection = self._engine.connect()
+        self.connection.execution_options(**{BEGIN_OPTION: "DEFERRED"})
+        self.connection.begin()
+        self.people = PeopleRepository(self.connection, lambda name: getattr(self, name))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.connection.close()  # rolls the transaction back
+
+    def __getattr__(self, name: str):
+        factory = REPOSITORIES.get(name)
+        if factory is None or "connection" not in self.__dict__:
+            raise AttributeError(name)
+        repository = factory(self.connection)
+        setattr(self, name, repository)
+        return repository
+
+
 class UnitOfWork:
     """Context manager; rolls back unless `commit()` was called."""
 

@@ -24,7 +24,7 @@ from personas.persistence import crypto, history
 from personas.persistence.db import make_engine, make_session_factory
 from personas.persistence.migrate import upgrade
 from personas.persistence.storage import storage_for
-from personas.persistence.uow import UnitOfWork
+from personas.persistence.uow import ReadUnit, UnitOfWork
 from personas.providers import build_providers
 
 
@@ -48,6 +48,9 @@ class Container:
 
     def unit_of_work(self, actor: dict | None = None, readonly: bool = False) -> UnitOfWork:
         return UnitOfWork(self.session_factory, actor=actor, readonly=readonly, views=self.views, jobs=self.jobs)
+
+    def read_unit(self) -> ReadUnit:
+        return ReadUnit(self.session_factory.kw["bind"])
 
     def relay_in_process(self) -> None:
         """Without Redis, this process relays its own outbox (with Redis, `personas worker` processes do)."""
