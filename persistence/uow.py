@@ -27,7 +27,7 @@ from personas.persistence.repositories.custom_catalogs import CustomCatalogRepos
 from personas.persistence.repositories.dynamic_properties import DynamicPropertyRepository
 from personas.persistence.repositories.events import EventRecorder
 from personas.persistence.repositories.files import MediaRepository, TemporaryFileRepository
-from personas.persistence.repositories.people import PeopleRepository
+from personas.persistence.repositories.people import PeopleReader, PeopleRepository
 from personas.persistence.repositories.people_export import PeopleExport
 from personas.persistence.repositories.people_groups import PeopleGroupRepository
 from personas.persistence.repositories.records import RecordRepository
@@ -86,7 +86,7 @@ class ReadUnit:
         self.connection = self._engine.connect()
         self.connection.execution_options(**{BEGIN_OPTION: "DEFERRED"})
         self.connection.begin()
-        self.people = PeopleRepository(self.connection, lambda name: getattr(self, name))
+        self.people = PeopleReader(self.connection, lambda name: getattr(self, name))
         return self
 
     def __exit__(self, *exc) -> None:

@@ -2,27 +2,25 @@
 
 from sqlalchemy import bindparam, or_, select
 
-from personas.persistence.db import BEGIN_OPTION
 from personas.persistence.models.api_keys import ApiKey
 from personas.persistence.models.base import utcnow
+from personas.persistence.prepared import Prepared
 
 _ACTIVE = select(ApiKey.id, ApiKey.name, ApiKey.scopes).where(
     ApiKey.key_hash == bindparam("key_hash"),
     ApiKey.revoked_at.is_(None),
     or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > bindparam("now")),
 )
+_ACTIVE_RUN = Prepared(_ACTIVE)
 
 
 def active_key(session_factory, key_hash: str) -> tuple[str, str, str | None] | None:
     """(id, name, scopes) of the live, unexpired key with that digest. Every request asks, so it skips the
-    unit of work and ORM loading: one pooled connection, one cached Core statement, no write lock. Nothing
-    is cached between requests, so a revocation or an expiry holds at once in every process."""
-    bind = session_factory.kw["bind"]
-    with bind.connect() as conn:
-        conn.execution_options(**{BEGIN_OPTION: "NONE"})
-        row = conn.execute(_ACTIVE, {"key_hash": key_hash, "now": utcnow()}).first()
-        conn.rollback()
-    return None if row is None else (row[0], row[1], row[2])
+    unit of work and SQLAlchemy's execution: one pooled connection, one prepared statement, no transaction
+    begun, no write lock. Nothing is cached between requests, so a revocation or an expiry holds at once
+    in every process."""
+    rows = _ACTIVE_RUN.raw_rows(session_factory.kw["bind"], {"key_hash": key_hash, "now": utcnow()})
+    return tuple(rows[0]) if rows else None
 
 
 class ApiKeyRepository:

@@ -13,6 +13,7 @@ from personas.persistence.models.base import new_id, utcnow
 from personas.persistence.models.events import OutboxEvent
 from personas.persistence.models.history import HistoryEntry
 from personas.persistence.models.people import Person
+from personas.persistence.prepared import Prepared
 from personas.persistence.repositories.paging import page_of
 
 _JSON_KEYS = [c.key for c in Person.__mapper__.column_attrs if isinstance(c.columns[0].type, JSON)]
@@ -199,6 +200,34 @@ class PeopleRepository:
         single = len(flags) == 1
         statement = _flags_statement(tuple(self.profile_models().items()), single)
         params = {"id": next(iter(flags))} if single else {"ids": list(flags)}
-        for kind, pid in self.session.execute(statement, params):
+        for kind, pid in self._rows(statement, params):
             flags[pid][kind] = True
         return flags
+
+    def _rows(self, statement, params: dict):
+        return self.session.execute(statement, params)
+
+
+_PREPARED: dict[object, Prepared] = {}
+
+
+def _prepared(statement) -> Prepared:
+    found = _PREPARED.get(statement)
+    if found is None:
+        found = _PREPARED[statement] = Prepared(statement)
+    return found
+
+
+class PeopleReader(PeopleRepository):
+    """The reads of a ReadUnit (a Core connection, no session): a person and the flags of one person run
+    as prepared statements on the connection's DB-API cursor (persistence.prepared), the rest as Core."""
+
+    def read(self, person_id: str):
+        prepared = _prepared(_LIVING_ROW)
+        rows = prepared.rows(self.session, {"id": person_id})
+        return SimpleNamespace(**dict(zip(prepared.keys(self.session.dialect), rows[0], strict=True))) if rows else None
+
+    def _rows(self, statement, params: dict):
+        if "ids" in params:  # an expanding IN: rendered per run by SQLAlchemy
+            return self.session.execute(statement, params)
+        return _prepared(statement).rows(self.session, params)

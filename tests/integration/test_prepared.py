@@ -1,0 +1,57 @@
+"""persistence.prepared runs the hot reads on the DB-API cursor: the values it returns and the errors it
+raises must be those SQLAlchemy would give for the same statement, on both backends."""
+
+import pytest
+from sqlalchemy import column, select, table
+from sqlalchemy.exc import DBAPIError
+
+from personas.domain.api_keys import digest
+from personas.persistence.prepared import Prepared
+from personas.persistence.repositories import api_keys, people
+from personas.persistence.uow import UnitOfWork
+from tests.api.test_addresses import SEED_ADDRESS
+from tests.conftest import make_key
+from tests.support import person_body
+
+
+def _engine(session_factory):
+    return session_factory.kw["bind"]
+
+
+def test_a_person_row_and_its_flags_come_back_as_sqlalchemy_returns_them(api, session_factory):
+    person = api.post("/people", json=person_body(name="Ana")).json()["result"]
+    assert api.post("/addresses", json=SEED_ADDRESS | {"person_id": person["id"]}).status_code == 201
+    with UnitOfWork(session_factory, readonly=True) as uow:
+        flags_statement = people._flags_statement(tuple(uow.people.profile_models().items()), True)
+    with _engine(session_factory).connect() as conn:
+        for statement, params in ((people._LIVING_ROW, {"id": person["id"]}), (flags_statement, {"id": person["id"]})):
+            expected = [tuple(row) for row in conn.execute(statement, params)]
+            assert expected  # the person, and its one kind of record
+            assert Prepared(statement).rows(conn, params) == expected
+        keys = Prepared(people._LIVING_ROW).keys(conn.dialect)
+        assert keys == list(conn.execute(people._LIVING_ROW, {"id": person["id"]}).keys())
+    (values,) = Prepared(people._LIVING_ROW).raw_rows(_engine(session_factory), {"id": person["id"]})
+    row = dict(zip(keys, values, strict=True))
+    assert row["name"] == "Ana" and f"{row['birthdate'].isoformat()}T00:00:00Z" == person["birthdate"]
+    assert row["created_at"].year >= 2024  # a datetime, as SQLAlchemy turns SQLite's text into
+
+
+def test_the_api_key_lookup_finds_a_live_key_and_not_another(session_factory):
+    key, key_id = make_key(session_factory, name="prepared")
+    assert api_keys.active_key(session_factory, digest(key)) == (key_id, "prepared", None)
+    assert api_keys.active_key(session_factory, digest(key + "x")) is None
+
+
+def test_a_driver_error_is_raised_as_sqlalchemy_raises_it(session_factory):
+    missing = Prepared(select(column("x")).select_from(table("no_such_table")))
+    with pytest.raises(DBAPIError) as raised:
+        missing.raw_rows(_engine(session_factory), {})
+    assert not raised.value.connection_invalidated
+
+
+def test_a_lost_connection_is_invalidated_and_reported_so(session_factory):
+    with _engine(session_factory).connect() as conn:
+        conn.connection.dbapi_connection.close()  # as a server that went away leaves it
+        with pytest.raises(DBAPIError) as raised:
+            Prepared(people._LIVING_ROW).rows(conn, {"id": "x"})
+        assert raised.value.connection_invalidated and conn.invalidated
