@@ -123,6 +123,19 @@ def _listen() -> None:
 
         return _noted
 
+    # Statements the service runs on the DB-API cursor itself (persistence.prepared) pass no engine event.
+    from personas.persistence.prepared import Prepared
+
+    run = Prepared._run
+
+    def _prepared(self, dialect, dbapi_connection, params):
+        log = _recording.get()
+        if log is not None:
+            args = self.arguments(dialect, params)
+            log.append(("sql", self.compiled(dialect).sql, tuple(args) if isinstance(args, list) else args, False))
+        return run(self, dialect, dbapi_connection, params)
+
+    Prepared._run = _prepared
     for name in ("commit", "rollback"):
         event.listen(Engine, name, note(name))
     for name in ("checkout", "reset"):

@@ -44,13 +44,17 @@ class Prepared:
     def keys(self, dialect) -> list[str]:
         return self.compiled(dialect).keys
 
-    def _run(self, dialect, dbapi_connection, params: dict) -> list[tuple]:
+    def arguments(self, dialect, params: dict):
+        """The driver's arguments for `params`: a list in the SQL's order, or a dict for named styles."""
         c = self.compiled(dialect)
         binds, values = c.binds, {**c.defaults, **params}
         if c.positional:
-            args = [binds[n](values[n]) if n in binds else values[n] for n in c.names]
-        else:
-            args = {n: binds[n](values[n]) if n in binds else values[n] for n in c.names}
+            return [binds[n](values[n]) if n in binds else values[n] for n in c.names]
+        return {n: binds[n](values[n]) if n in binds else values[n] for n in c.names}
+
+    def _run(self, dialect, dbapi_connection, params: dict) -> list[tuple]:
+        c = self.compiled(dialect)
+        args = self.arguments(dialect, params)
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(c.sql, args)
