@@ -21,6 +21,8 @@ _T = Person.__table__
 # Built once: a statement built per call spends most of a short read in SQLAlchemy's coercions and
 # misses its compiled cache; these hit it, with their values bound at execution.
 _LIVING_ROW = select(_T).where(_T.c.id == bindparam("id"), _T.c.deleted_at.is_(None))
+_LIVING_ROWS = select(_T).where(_T.c.deleted_at.is_(None))
+_NEWEST_FIRST = (Person.created_at.desc(), Person.id.desc())
 _FLAGS: dict[tuple, object] = {}
 _TAKEN = select(_T.c.id).where(_T.c.active_national_id == bindparam("nid"))
 _TAKEN_BY_OTHER = _TAKEN.where(_T.c.id != bindparam("id"))
@@ -31,20 +33,25 @@ def _record(row) -> SimpleNamespace:
     return SimpleNamespace(**row._mapping)
 
 
-def _flags_statement(models: tuple[tuple[str, type], ...], single: bool):
-    """UNION ALL of the child tables: which of them hold rows of the person `id` (single) or of the
-    expanding `ids`. One person gets its own statement: an expanding IN is rendered again on every run."""
-    found = _FLAGS.get((models, single))
+def _flags_statement(models: tuple[tuple[str, type], ...], single: bool, count: int | None = None):
+    """UNION ALL of the child tables: which of them hold rows of the person `id` (single), of the
+    expanding `ids`, or (with `count`) of `id_0` ... `id_<count-1>`. One person, or a known number of
+    them, gets its own statement: an expanding IN is rendered again on every run."""
+    found = _FLAGS.get((models, single, count))
     if found is None:
+
+        def matching(model):
+            if single:
+                return model.person_id == bindparam("id")
+            if count is not None:
+                return model.person_id.in_([bindparam(f"id_{i}") for i in range(count)])
+            return model.person_id.in_(bindparam("ids", expanding=True))
+
         parts = [
-            select(literal(item).label("kind"), model.person_id)
-            .where(
-                model.person_id == bindparam("id") if single else model.person_id.in_(bindparam("ids", expanding=True))
-            )
-            .distinct()
+            select(literal(item).label("kind"), model.person_id).where(matching(model)).distinct()
             for item, model in models
         ]
-        found = _FLAGS[(models, single)] = union_all(*parts)
+        found = _FLAGS[(models, single, count)] = union_all(*parts)
     return found
 
 
@@ -174,11 +181,10 @@ class PeopleRepository:
 
     def page(self, page: int, per_page: int, people_group_id: str | None = None, cursor: str | None = None):
         # Read-only rows, not ORM objects: a page is only shown.
-        stmt = select(_T).where(_T.c.deleted_at.is_(None))
+        stmt = _LIVING_ROWS
         if people_group_id:
             stmt = stmt.where(_T.c.people_group_id == people_group_id)
-        order = (Person.created_at.desc(), Person.id.desc())
-        found = page_of(self.session, stmt, page, per_page, order, cursor, rows=True)
+        found = page_of(self.session, stmt, page, per_page, _NEWEST_FIRST, cursor, rows=True)
         found.items = [_record(row) for row in found.items]
         return found
 
@@ -209,6 +215,8 @@ class PeopleRepository:
 
 
 _PREPARED: dict[object, Prepared] = {}
+# Up to a page's most people (the spec's largest per_page) the flags of several people run prepared.
+PREPARED_IDS = 100
 
 
 def _prepared(statement) -> Prepared:
@@ -228,6 +236,12 @@ class PeopleReader(PeopleRepository):
         return SimpleNamespace(**dict(zip(prepared.keys(self.session.dialect), rows[0], strict=True))) if rows else None
 
     def _rows(self, statement, params: dict):
-        if "ids" in params:  # an expanding IN: rendered per run by SQLAlchemy
-            return self.session.execute(statement, params)
+        if "ids" in params:
+            ids = params["ids"]
+            if len(ids) > PREPARED_IDS:  # an expanding IN, rendered per run by SQLAlchemy
+                return self.session.execute(statement, params)
+            # A page of people: the statement for that many ids (one per page size asked for).
+            models = tuple(self.profile_models().items())
+            statement = _flags_statement(models, False, len(ids))
+            params = {f"id_{i}": pid for i, pid in enumerate(ids)}
         return _prepared(statement).rows(self.session, params)

@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError
 from personas.domain.api_keys import digest
 from personas.persistence.prepared import Prepared
 from personas.persistence.repositories import api_keys, people
-from personas.persistence.uow import UnitOfWork
+from personas.persistence.uow import ReadUnit, UnitOfWork
 from tests.api.test_addresses import SEED_ADDRESS
 from tests.conftest import make_key
 from tests.support import person_body
@@ -55,3 +55,14 @@ def test_a_lost_connection_is_invalidated_and_reported_so(session_factory):
         with pytest.raises(DBAPIError) as raised:
             Prepared(people._LIVING_ROW).rows(conn, {"id": "x"})
         assert raised.value.connection_invalidated and conn.invalidated
+
+
+def test_the_flags_of_a_page_of_people_match_those_read_through_the_session(api, session_factory):
+    ids = [api.post("/people", json=person_body()).json()["result"]["id"] for _ in range(3)]
+    assert api.post("/addresses", json=SEED_ADDRESS | {"person_id": ids[1]}).status_code == 201
+    with UnitOfWork(session_factory, readonly=True) as uow:
+        expected = uow.people.profile_flags(ids)
+    with ReadUnit(_engine(session_factory)) as unit:
+        assert isinstance(unit.people, people.PeopleReader)
+        assert unit.people.profile_flags(ids) == expected
+    assert [flags["address"] for flags in expected.values()] == [False, True, False]
