@@ -25,6 +25,7 @@ its own bridge (a2wsgi, 10 threads, every request on a thread).
 import contextvars
 import functools
 import io
+import json
 import logging
 from importlib.metadata import version
 from urllib.parse import parse_qs
@@ -34,6 +35,7 @@ from a2wsgi.wsgi import build_environ
 from connexion.apps.flask import FlaskASGIApp, FlaskOperation
 from connexion.decorators import FlaskDecorator
 from connexion.decorators.parameter import (
+    _get_body_argument,
     _get_path_arguments,
     _get_query_arguments,
     pythonic,
@@ -51,7 +53,7 @@ from connexion.middleware.request_validation import (
 from connexion.middleware.request_validation import logger as validation_logger
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.security import BearerSecurityHandler
-from connexion.utils import inspect_function_arguments, is_nullable
+from connexion.utils import inspect_function_arguments, is_json_mimetype, is_nullable
 from starlette.routing import Match, Router, get_route_path
 
 from personas.handlers.scopes import declared, operation_of
@@ -232,42 +234,55 @@ class _CachedFlaskView:
 
 
 SCALARS = frozenset({"string", "integer", "number", "boolean"})
+DIRECT_METHODS = frozenset({"get", "post", "put", "patch", "delete"})
 
 
 class DirectOperation:
-    """A JSON GET operation whose handler is called straight from the event loop, without Flask.
+    """A JSON operation whose handler is called straight from the event loop, without Flask.
 
     Through the bridge, such a request pays for a WSGI environ, Flask's request context and dispatch,
     and Connexion's decorator chain (a Flask request wrapper, the parameter and response decorators),
-    about a quarter of a short GET's CPU, to pass a few path and query parameters in and turn a dict
-    into JSON. Here the parameters are bound with Connexion's own functions (its URI parser: same
-    duplicates rule, same coercions and defaults, the names sanitized as the Flask decorator does) and
-    the answer is built as its response decorator builds it (status, headers, the operation's one
-    content type, the app's jsonifier). Errors propagate to the exception middleware, as they do from
-    Flask.
+    about a quarter of a short request's CPU, to pass a few parameters and a JSON body in and turn a dict
+    into JSON. Here the parameters and the body are bound with Connexion's own functions (its URI parser:
+    same duplicates rule, same coercions and defaults; its body argument: same default and null rules;
+    the names sanitized as the Flask decorator does) and the answer is built as its response decorator
+    builds it (status, headers, the operation's one content type, the app's jsonifier). The body is parsed
+    as Flask's `get_json(silent=True)` parses it. Errors propagate to the exception middleware, as they do
+    from Flask. A request the bridge would not run inline (a large or streamed body), or whose body is
+    not JSON, goes on to the bridge.
     """
+
+    body_limit = INLINE_BODY_LIMIT  # as the bridge's: a larger body goes to its thread pool
 
     def __init__(self, next_app, operation, jsonifier, pythonic_params: bool):
         self.next_app = next_app
         self.operation = operation
+        self.method = operation.method.upper()
         self.function = operation.function
         self.jsonifier = jsonifier
         self.arguments, _ = inspect_function_arguments(unwrap_decorators(self.function))
         self.sanitize = pythonic if pythonic_params else sanitized
         self.uri_parser = operation.uri_parser_class(operation.parameters, operation.body_definition())
         self.content_type = operation.produces[0]
+        self.takes_body = bool(operation.request_body)
 
     @staticmethod
     def eligible(operation, threaded: set[str], pythonic_params: bool) -> bool:
-        """A GET without a body, its parameters scalars in the path or the query, every answer JSON,
-        and a handler that takes those parameters and nothing else."""
-        if operation.method.lower() != "get" or operation.operation_id in threaded or operation.request_body:
+        """Parameters that are scalars in the path or the query (or headers, which handlers are not
+        given), a JSON body or none, every answer JSON, and a handler that takes those and nothing else."""
+        if operation.method.lower() not in DIRECT_METHODS or operation.operation_id in threaded:
             return False
         if set(operation.produces) != {"application/json"}:
             return False
         sanitize = pythonic if pythonic_params else sanitized
         names = set()
+        if operation.request_body:
+            if set(operation.request_body.get("content", {})) != {"application/json"}:
+                return False
+            names.add(sanitize(operation.body_name("application/json")))
         for parameter in operation.parameters:
+            if parameter.get("in") == "header":
+                continue  # validated before; Connexion passes no header to a handler
             schema = parameter.get("schema") or {}
             if parameter.get("in") not in ("path", "query") or schema.get("type") not in SCALARS:
                 return False
@@ -280,7 +295,25 @@ class DirectOperation:
             return False
         return not has_kwargs and set(arguments) <= names
 
-    def _call(self, scope):
+    def _takes_this_body(self, scope) -> bool:
+        length, mimetype = None, None
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                length = int(value) if value.isdigit() else None
+            elif name == b"transfer-encoding":
+                return False  # a streamed body: the bridge's thread pool
+            elif name == b"content-type":
+                mimetype = value.split(b";", 1)[0].strip().lower()
+        if length is None or length > self.body_limit:
+            return length is None and mimetype is None  # no body at all
+        if mimetype is None:
+            return length == 0
+        try:
+            return is_json_mimetype(mimetype.decode("latin-1"))
+        except ValueError:  # not type/subtype: the bridge answers as Connexion does
+            return False
+
+    def _call(self, scope, body: bytes | None):
         raw = scope.get("query_string") or b""
         query = parse_qs(raw.decode("latin-1"), keep_blank_values=True) if raw else {}
         operation = self.operation
@@ -296,25 +329,52 @@ class DirectOperation:
                 sanitize=self.sanitize,
             )
         )
+        if self.takes_body:
+            try:
+                parsed = json.loads(body) if body else None
+            except ValueError:
+                parsed = None
+            kwargs.update(
+                _get_body_argument(
+                    parsed,
+                    operation=operation,
+                    arguments=self.arguments,
+                    has_kwargs=False,
+                    sanitize=self.sanitize,
+                    content_type="application/json",
+                )
+            )
         return self.function(**kwargs)
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["method"] != "GET":  # HEAD is routed here too: Flask answers it without a body
+        if scope["method"] != self.method:  # HEAD is routed to a GET: Flask answers it without a body
             return await self.next_app(scope, receive, send)
+        body = None
+        if self.takes_body:
+            if not self._takes_this_body(scope):
+                return await self.next_app(scope, receive, send)
+            chunks, more = [], True
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return None
+                chunks.append(message.get("body", b""))
+                more = message.get("more_body", False)
+            body = b"".join(chunks)
         # Its own copy of the context, as the bridge gives Flask: what the handler sets stays inside.
-        result = contextvars.copy_context().run(self._call, scope)
+        result = contextvars.copy_context().run(self._call, scope, body)
         data, status, headers = BaseResponseDecorator._unpack_handler_response(result)
-        body = b"" if data is None else self.jsonifier.dumps(data).encode()
+        payload = b"" if data is None else self.jsonifier.dumps(data).encode()
         raw_headers = [(b"content-type", self.content_type.encode("latin-1"))]
         for name, value in headers.items() if isinstance(headers, dict) else headers:
             if name.lower() == "content-type":
                 raw_headers[0] = (b"content-type", str(value).encode("latin-1"))
             else:
                 raw_headers.append((name.lower().encode("latin-1"), str(value).encode("latin-1")))
-        raw_headers.append((b"content-length", str(len(body)).encode()))
+        raw_headers.append((b"content-length", str(len(payload)).encode()))
         status = status or (204 if data is None else 200)
         await send({"type": "http.response.start", "status": status, "headers": raw_headers})
-        await send({"type": "http.response.body", "body": body})
+        await send({"type": "http.response.body", "body": payload})
         return None
 
 

@@ -107,6 +107,7 @@ def test_a_key_whose_first_request_is_still_running_is_refused_with_409(api, ses
     monkeypatch.setattr(handlers.people, "load_person", slow_load_person)
     # Every request goes to the worker's threads, so the event loop stays free while the first one waits.
     monkeypatch.setattr(fastpath.InlineWSGI, "_inline", lambda _self, _scope: False)
+    monkeypatch.setattr(fastpath.DirectOperation, "body_limit", -1)  # no body is called directly
     body, headers, first = person_body(), keyed(), {}
     thread = threading.Thread(target=lambda: first.update(response=api.post("/people", json=body, headers=headers)))
     thread.start()
