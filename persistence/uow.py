@@ -65,6 +65,17 @@ REPOSITORIES: dict[str, Callable[[Session], object]] = {
 }
 
 
+def _named_repository(unit, name: str, handle: str):
+    # Only reached for names not set yet: a repository of REPOSITORIES on the unit's session or
+    # connection (`handle`), kept for this unit of work.
+    factory = REPOSITORIES.get(name)
+    if factory is None or handle not in unit.__dict__:
+        raise AttributeError(name)
+    repository = factory(unit.__dict__[handle])
+    setattr(unit, name, repository)
+    return repository
+
+
 class ReadUnit:
     """A read-only unit of work on a Core connection, for answers built from Core rows alone.
 
@@ -93,12 +104,7 @@ class ReadUnit:
         self.connection.close()  # rolls the transaction back
 
     def __getattr__(self, name: str):
-        factory = REPOSITORIES.get(name)
-        if factory is None or "connection" not in self.__dict__:
-            raise AttributeError(name)
-        repository = factory(self.connection)
-        setattr(self, name, repository)
-        return repository
+        return _named_repository(self, name, "connection")
 
 
 class UnitOfWork:
@@ -140,13 +146,7 @@ class UnitOfWork:
         self.session.close()
 
     def __getattr__(self, name: str):
-        # Only reached for names not set yet: a repository of REPOSITORIES, kept for this unit of work.
-        factory = REPOSITORIES.get(name)
-        if factory is None or "session" not in self.__dict__:
-            raise AttributeError(name)
-        repository = factory(self.session)
-        setattr(self, name, repository)
-        return repository
+        return _named_repository(self, name, "session")
 
     def view(self, kind: str, record) -> dict:
         """The published representation of `record` (an event's payload), by the views it was given."""

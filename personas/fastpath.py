@@ -233,6 +233,18 @@ class _CachedFlaskView:
         return self.call()
 
 
+async def _whole_body(receive) -> bytes | None:
+    """The request's body, all of it; None when the client went away first."""
+    chunks, more = [], True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
 SCALARS = frozenset({"string", "integer", "number", "boolean"})
 DIRECT_METHODS = frozenset({"get", "post", "put", "patch", "delete"})
 
@@ -353,14 +365,9 @@ class DirectOperation:
         if self.takes_body:
             if not self._takes_this_body(scope):
                 return await self.next_app(scope, receive, send)
-            chunks, more = [], True
-            while more:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    return None
-                chunks.append(message.get("body", b""))
-                more = message.get("more_body", False)
-            body = b"".join(chunks)
+            body = await _whole_body(receive)
+            if body is None:
+                return None
         # Its own copy of the context, as the bridge gives Flask: what the handler sets stays inside.
         result = contextvars.copy_context().run(self._call, scope, body)
         data, status, headers = BaseResponseDecorator._unpack_handler_response(result)
@@ -456,14 +463,10 @@ class InlineWSGI(SpecMiddleware):
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or not self._inline(scope):
             return await self.threaded(scope, receive, send)
-        chunks, more = [], True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return None
-            chunks.append(message.get("body", b""))
-            more = message.get("more_body", False)
-        environ = build_environ(scope, io.BytesIO(b"".join(chunks)))
+        body = await _whole_body(receive)
+        if body is None:
+            return None
+        environ = build_environ(scope, io.BytesIO(body))
         started: list = []
 
         def start_response(status, headers, exc_info=None):

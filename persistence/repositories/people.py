@@ -203,15 +203,15 @@ class PeopleRepository:
         if not person_ids:
             return flags
         # One round trip for all the tables (a GET of one person used to pay one query per table).
-        single = len(flags) == 1
-        statement = _flags_statement(tuple(self.profile_models().items()), single)
-        params = {"id": next(iter(flags))} if single else {"ids": list(flags)}
-        for kind, pid in self._rows(statement, params):
+        for kind, pid in self._flag_rows(tuple(self.profile_models().items()), list(flags)):
             flags[pid][kind] = True
         return flags
 
-    def _rows(self, statement, params: dict):
-        return self.session.execute(statement, params)
+    def _flag_rows(self, models: tuple, ids: list[str]):
+        """(kind, person id) of each child table holding rows of those people."""
+        if len(ids) == 1:
+            return self.session.execute(_flags_statement(models, True), {"id": ids[0]})
+        return self.session.execute(_flags_statement(models, False), {"ids": ids})
 
 
 _PREPARED: dict[object, Prepared] = {}
@@ -227,21 +227,21 @@ def _prepared(statement) -> Prepared:
 
 
 class PeopleReader(PeopleRepository):
-    """The reads of a ReadUnit (a Core connection, no session): a person and the flags of one person run
-    as prepared statements on the connection's DB-API cursor (persistence.prepared), the rest as Core."""
+    """The reads of a ReadUnit (a Core connection, no session): a person and the flags of up to a page of
+    people run as prepared statements on the connection's DB-API cursor (persistence.prepared), the rest
+    as Core."""
 
     def read(self, person_id: str):
         prepared = _prepared(_LIVING_ROW)
         rows = prepared.rows(self.session, {"id": person_id})
         return SimpleNamespace(**dict(zip(prepared.keys(self.session.dialect), rows[0], strict=True))) if rows else None
 
-    def _rows(self, statement, params: dict):
-        if "ids" in params:
-            ids = params["ids"]
-            if len(ids) > PREPARED_IDS:  # an expanding IN, rendered per run by SQLAlchemy
-                return self.session.execute(statement, params)
+    def _flag_rows(self, models: tuple, ids: list[str]):
+        if len(ids) == 1:
+            statement, params = _flags_statement(models, True), {"id": ids[0]}
+        elif len(ids) <= PREPARED_IDS:
             # A page of people: the statement for that many ids (one per page size asked for).
-            models = tuple(self.profile_models().items())
-            statement = _flags_statement(models, False, len(ids))
-            params = {f"id_{i}": pid for i, pid in enumerate(ids)}
+            statement, params = _flags_statement(models, False, len(ids)), {f"id_{i}": pid for i, pid in enumerate(ids)}
+        else:  # an expanding IN, rendered per run by SQLAlchemy
+            return super()._flag_rows(models, ids)
         return _prepared(statement).rows(self.session, params)
