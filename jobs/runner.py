@@ -41,23 +41,38 @@ def resolve(name: str):
     return getattr(importlib.import_module(module), func)
 
 
+# Jobs whose dotted name starts with a lane's prefix run on that lane's own threads. A delivery batch
+# waits on its receivers (up to half its lease for a silent one), and the relay hands out several at
+# once: on shared threads they would queue a validation run or a file's processing behind them.
+LANES = {"personas.jobs.deliveries.": 2}
+
+
 class InProcessJobs:
-    """Runs jobs on a small thread pool, retrying failures with a growing delay.
+    """Runs jobs on small thread pools (one shared, one per lane), retrying failures with a growing delay.
 
     A retry waits on a timer, not in a pool thread, so failing jobs never hold up the others.
     """
 
     kind = "in-process"
 
-    def __init__(self, context: JobContext, workers: int = 4, retries: int = 3, backoff: float = 1.0):
+    def __init__(
+        self, context: JobContext, workers: int = 4, retries: int = 3, backoff: float = 1.0, lanes: dict = LANES
+    ):
         self.context = context
         self.retries = retries
         self.backoff = backoff
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="personas-job")
+        self.lanes = {
+            prefix: ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"personas-job-{prefix.split('.')[-2]}")
+            for prefix, size in lanes.items()
+        }
+
+    def _pool(self, name: str) -> ThreadPoolExecutor:
+        return next((pool for prefix, pool in self.lanes.items() if name.startswith(prefix)), self.pool)
 
     def enqueue(self, name: str, *args):
         resolve(name)  # fail now, in the request, for a job that does not exist
-        return self.pool.submit(self._run, name, args, 0)
+        return self._pool(name).submit(self._run, name, args, 0)
 
     def _run(self, name: str, args: tuple, attempt: int):
         try:
@@ -72,7 +87,7 @@ class InProcessJobs:
 
     def _resubmit(self, name: str, args: tuple, attempt: int) -> None:
         try:
-            self.pool.submit(self._run, name, args, attempt)
+            self._pool(name).submit(self._run, name, args, attempt)
         except RuntimeError:  # closed meanwhile: the job is dropped, as an in-process job is at shutdown
             log.warning("job %s%r dropped: the job runner is closed", name, args)
 
@@ -81,7 +96,9 @@ class InProcessJobs:
 
     def drain(self) -> None:
         """Run the jobs already queued, then stop: for a command whose process ends with its work."""
-        self.pool.shutdown(wait=True)
+        for pool in (self.pool, *self.lanes.values()):
+            pool.shutdown(wait=True)
 
     def close(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        for pool in (self.pool, *self.lanes.values()):
+            pool.shutdown(wait=False, cancel_futures=True)
