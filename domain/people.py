@@ -70,6 +70,15 @@ def _new_person(data: dict, ignore_curp_validation: bool) -> dict:
 
 def create_person(uow, data: dict, ignore_curp_validation: bool = False):
     """Create a person after the identity rules; records `person_register`."""
+    return _create(uow, data, ignore_curp_validation)[0]
+
+
+def register(uow, data: dict, ignore_curp_validation: bool = False) -> dict:
+    """`create_person`, answering the new person's view: the payload of its `person_register` event."""
+    return _create(uow, data, ignore_curp_validation)[1]
+
+
+def _create(uow, data: dict, ignore_curp_validation: bool):
     data = _new_person(data, ignore_curp_validation)
     _check_references(uow, data)
     if uow.people.national_id_taken(data["national_id"]):
@@ -82,9 +91,10 @@ def create_person(uow, data: dict, ignore_curp_validation: bool = False):
     except DuplicateKey:
         raise Conflict({"national_id": [DUPLICATE]}) from None  # taken by another writer meanwhile
     # A person just created has no records yet: no need to query for them.
-    uow.events.record("person_register", "person", person.id, view(uow, person, {}))
+    shown = view(uow, person, {})
+    uow.events.record("person_register", "person", person.id, shown)
     validations.start_auto_validations(uow, person.id, "person_created")
-    return person
+    return person, shown
 
 
 def check_new_person(uow, data: dict, ignore_curp_validation: bool = False) -> dict:
@@ -254,11 +264,6 @@ def view(uow, person, flags: dict | None = None) -> dict:
     out["curp_nationality_id"] = curp_nationality(person.national_id)
     out["state"] = _catalog(catalogs.state_by_id(person.state_id), True)
     return out
-
-
-def created_view(uow, person) -> dict:
-    """The view of a person `create_person` has just made, in the same unit of work: no records yet."""
-    return view(uow, person, {})
 
 
 def views(uow, people: list) -> list[dict]:

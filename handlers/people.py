@@ -20,8 +20,7 @@ def list_people(page=1, per_page=20, people_group_id=None, cursor=None):
 def create_person(body):
     data, ignore = load_person(body)
     with unit_of_work() as uow:
-        person = people.create_person(uow, data, ignore)
-        result = people.created_view(uow, person)
+        result = people.register(uow, data, ignore)
         uow.commit()
     return envelope(result), 201
 
@@ -76,8 +75,7 @@ def search_people_by_external_ids(body):
 def create_person_from_curp(body):
     data = people.from_registry(current().providers["curp_registry"], body["curp"])
     with unit_of_work() as uow:
-        person = people.create_person(uow, data)
-        result = people.created_view(uow, person)
+        result = people.register(uow, data)
         uow.commit()
     return envelope(result), 201
 

@@ -235,6 +235,9 @@ class NodeList:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     factory = sessionmaker(engine, expire_on_commit=False, autoflush=False)
     event.listen(factory, "after_flush", _remember_an_insert)
+    # The same engine, its transactions begun in each SQLite mode: a session bound to one begins with its
+    # first statement in that mode (persistence.uow), not when it is opened.
+    factory.begin_binds = {mode: engine.execution_options(**{BEGIN_OPTION: mode}) for mode in ("DEFERRED", "IMMEDIATE")}
     return factory
 
 

@@ -1,4 +1,5 @@
-"""Core SELECTs compiled once per dialect and run on the DB-API cursor, for the reads every request makes.
+"""Core statements compiled once per dialect and run on the DB-API cursor: the reads every request makes,
+and the single-row INSERTs of a create (`insert_row`).
 
 A Core statement from SQLAlchemy's compiled cache still costs ~40 us of Python a run (execution
 context, events, result object), several times what the driver spends; the API-key lookup and the read
@@ -8,6 +9,7 @@ driver error is raised as SQLAlchemy would raise it (a DBAPIError, the connectio
 was lost), so retries and error answers treat it alike.
 """
 
+from sqlalchemy import bindparam, insert
 from sqlalchemy.exc import DBAPIError
 
 from personas.persistence.db import NOT_READY
@@ -22,14 +24,16 @@ class _Compiled:
         self.positional = compiled.positional
         self.names = list(compiled.positiontup) if compiled.positional else list(self.defaults)
         self.binds = dict(compiled._bind_processors)
-        self.keys = [column.key for column in statement.selected_columns]
-        self.results = [column.type._cached_result_processor(dialect, None) for column in statement.selected_columns]
+        columns = statement.selected_columns if statement.is_select else ()
+        self.keys = [column.key for column in columns]
+        self.results = [column.type._cached_result_processor(dialect, None) for column in columns]
         self.processed = [(i, p) for i, p in enumerate(self.results) if p is not None]
 
 
 class Prepared:
-    """One SELECT with named `bindparam`s; `rows(connection, params)` on a SQLAlchemy Connection (inside
-    its transaction) or `raw_rows(engine, params)` on a pooled DB-API connection of its own."""
+    """One statement (a SELECT, or DML whose rows are none) with named `bindparam`s; `rows(connection,
+    params)` on a SQLAlchemy Connection (inside its transaction) or `raw_rows(engine, params)` on a pooled
+    DB-API connection of its own."""
 
     def __init__(self, statement):
         self.statement = statement
@@ -113,3 +117,34 @@ def _lost(dialect, exc, dbapi_connection) -> bool:
     if getattr(exc, "args", None) and exc.args[0] in NOT_READY:
         return True
     return dialect.is_disconnect(exc, dbapi_connection, None)
+
+
+_INSERTS: dict[tuple, Prepared] = {}
+_DEFAULTED: dict[object, list] = {}
+
+
+def _defaulted(table) -> list:
+    found = _DEFAULTED.get(table)
+    if found is None:
+        python_side = [c for c in table.columns if c.default is not None]
+        found = _DEFAULTED[table] = [
+            c for c in python_side if not (c.default.is_sequence or c.default.is_clause_element)
+        ]
+    return found
+
+
+def insert_row(connection, table, values: dict) -> None:
+    """INSERT one row of `table` on `connection`, in the transaction it has begun: `values`, and the
+    Python-side defaults of the columns they leave out, as Core's `insert(table)` would send (a column left
+    out with none is left to the database). Prepared once per set of columns."""
+    row = dict(values)
+    for column in _defaulted(table):
+        if column.key not in row:
+            default = column.default
+            row[column.key] = default.arg(None) if default.is_callable else default.arg
+    key = (table, tuple(row))
+    prepared = _INSERTS.get(key)
+    if prepared is None:
+        binds = {k: bindparam(k, type_=table.c[k].type) for k in row}
+        prepared = _INSERTS[key] = Prepared(insert(table).values(binds))
+    prepared.rows(connection, row)

@@ -126,12 +126,13 @@ class UnitOfWork:
         self.jobs = jobs
 
     def __enter__(self) -> "UnitOfWork":
-        self.session = self._factory()
-        # On SQLite a unit of work that may write takes the write lock when it begins, so reading first
-        # and writing later cannot fail half-way; readers do not queue behind the writer. (persistence.db;
-        # other backends ignore the option.) Keep writing units of work short: the lock is held until the end.
+        # On SQLite a unit of work that may write takes the write lock when its transaction begins, so
+        # reading first and writing later cannot fail half-way; readers do not queue behind the writer.
+        # (persistence.db; other backends ignore the option.) The transaction begins with the first
+        # statement: what a use case checks before it reads (the identity rules of a new person) runs
+        # before the lock is taken. Keep writing units of work short: the lock is held until the end.
         mode = "DEFERRED" if self.readonly else "IMMEDIATE"
-        self.session.connection(execution_options={BEGIN_OPTION: mode})
+        self.session = self._factory(bind=self._factory.begin_binds[mode])
         # The history listener reads who is acting from the session.
         self.session.info["actor"] = self.actor
         self.people = PeopleRepository(self.session, lambda name: getattr(self, name))

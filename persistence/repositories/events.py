@@ -2,12 +2,13 @@
 
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from personas.persistence.models.base import new_id
 from personas.persistence.models.events import OutboxEvent
+from personas.persistence.prepared import insert_row
 
-_INSERT = insert(OutboxEvent.__table__)
+_TABLE = OutboxEvent.__table__
 
 
 class EventRecorder:
@@ -15,11 +16,11 @@ class EventRecorder:
         self.session = session
 
     def record(self, name: str, resource_name: str, resource_id: str, payload: dict) -> None:
-        # One Core INSERT, sent now: the event is never read back in the transaction that writes it, so
+        # One prepared INSERT, sent now: the event is never read back in the transaction that writes it, so
         # the ORM's bookkeeping (and a flush of its own) would buy nothing. Same row, same defaults.
         event_id = new_id()
         values = {"id": event_id, "name": name, "resource_name": resource_name, "resource_id": resource_id}
-        self.session.execute(_INSERT, values | {"payload": payload})
+        insert_row(self.session.connection(), _TABLE, values | {"payload": payload})
         self.session.info.setdefault("inserted_row", (OutboxEvent, event_id))
 
     def last_sequence(self) -> int:

@@ -13,7 +13,7 @@ from personas.persistence.models.base import new_id, utcnow
 from personas.persistence.models.events import OutboxEvent
 from personas.persistence.models.history import HistoryEntry
 from personas.persistence.models.people import Person
-from personas.persistence.prepared import Prepared
+from personas.persistence.prepared import Prepared, insert_row
 from personas.persistence.repositories.paging import page_of
 
 _JSON_KEYS = [c.key for c in Person.__mapper__.column_attrs if isinstance(c.columns[0].type, JSON)]
@@ -90,7 +90,8 @@ class PeopleRepository:
     def national_id_taken(self, national_id: str, except_id: str | None = None) -> bool:
         if except_id:
             return self.session.execute(_TAKEN_BY_OTHER, {"nid": national_id, "id": except_id}).first() is not None
-        return self.session.execute(_TAKEN, {"nid": national_id}).first() is not None
+        # Asked by every create, inside its writing transaction: prepared, on the session's connection.
+        return bool(_prepared(_TAKEN).rows(self.session.connection(), {"nid": national_id}))
 
     def taken_national_ids(self, national_ids) -> dict[str, tuple[str, str]]:
         """{national_id: (stored national_id, person id)} for those held by a living person; one query per 500."""
@@ -140,12 +141,19 @@ class PeopleRepository:
             groups.setdefault(unset, []).append(
                 {k: v for k, v in values.items() if k not in unset} if unset else values
             )
+        # One person (a create) goes in as prepared statements, many as one executemany per table.
+        connection = self.session.connection() if len(people) == 1 else None
         try:
             for group in groups.values():
-                self.session.execute(insert(Person.__table__), group)
+                if connection is not None:
+                    insert_row(connection, Person.__table__, group[0])
+                else:
+                    self.session.execute(insert(Person.__table__), group)
         except IntegrityError as exc:  # a national_id taken by another writer since it was checked
             raise DuplicateKey("a national_id is already taken") from exc
-        if entries:
+        if connection is not None:
+            insert_row(connection, HistoryEntry.__table__, entries[0])
+        elif entries:
             self.session.execute(insert(HistoryEntry.__table__), entries)
         if people:
             # A row to look up should COMMIT's answer be lost (persistence.uow), as a flush would note.

@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, event, func, select
 from personas.persistence.models.addresses import Address
 from personas.persistence.models.custom_catalogs import CustomCatalog, CustomCatalogValue
 from personas.persistence.models.validations import Validation, ValidationResult
+from personas.persistence.prepared import Prepared
 from personas.persistence.repositories.paging import page_of
 
 _PENDING_KEY = "validation_jobs"
@@ -14,6 +15,11 @@ log = logging.getLogger("personas.validations")
 
 
 _ACTIVE: dict[tuple[bool, bool], object] = {}
+_ACTIVE_CLASSES = Prepared(
+    select(Validation.klass).where(
+        Validation.active.is_(True), Validation.execution_type == bindparam("execution_type")
+    )
+)
 
 
 class ValidationRepository:
@@ -50,7 +56,13 @@ class ValidationRepository:
         return page_of(self.session, stmt, page, per_page, order, cursor)
 
     def active(self, classes=None, execution_type=None) -> list[Validation]:
-        # Asked on every write that may start validations: the statement is built once per shape.
+        # Asked on every write that may start validations, most of which start none: the classes of the
+        # active validations of that execution type, a prepared read of one column, say when none is wanted.
+        if classes is not None and execution_type is not None:
+            found = _ACTIVE_CLASSES.rows(self.session.connection(), {"execution_type": execution_type})
+            if not {klass for (klass,) in found}.intersection(classes):
+                return []
+        # The statement is built once per shape.
         shape = (classes is not None, execution_type is not None)
         stmt = _ACTIVE.get(shape)
         if stmt is None:

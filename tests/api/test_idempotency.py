@@ -27,7 +27,7 @@ from tests.conftest import Client, make_key
 from tests.support import person_body, writing
 
 REPLAYED = "Idempotent-Replayed"
-CREATE_PERSON = domain.people.create_person
+REGISTER = domain.people.register
 IN_PROGRESS = "Una petición con esta Idempotency-Key sigue en curso"  # the spec's example
 
 
@@ -158,7 +158,7 @@ def _limited(*_args, **_kwargs):
 @pytest.mark.parametrize(("failure", "status"), [(_fails, 500), (_limited, 429)])
 def test_a_5xx_or_a_429_is_not_kept_and_a_retry_runs_the_request(api, session_factory, monkeypatch, failure, status):
     body, headers = person_body(), keyed()
-    monkeypatch.setattr(domain.people, "create_person", failure)
+    monkeypatch.setattr(domain.people, "register", failure)
     failed = api.post("/people", json=body, headers=headers)
     assert failed.status_code == status and failed.json()["code"] == status
     monkeypatch.undo()
@@ -292,9 +292,9 @@ def test_a_key_the_database_could_not_take_back_is_given_back_when_it_returns(ap
     body, headers = person_body(), keyed()
     stored = key_id(session_factory, api, headers["Idempotency-Key"])
     away = _DatabaseAway.patch(monkeypatch, "release")
-    monkeypatch.setattr(domain.people, "create_person", _fails)
+    monkeypatch.setattr(domain.people, "register", _fails)
     assert api.post("/people", json=body, headers=headers).status_code == 500
-    monkeypatch.setattr(domain.people, "create_person", CREATE_PERSON)
+    monkeypatch.setattr(domain.people, "register", REGISTER)
     assert away.refused >= 1
     refused = api.post("/people", json=body, headers=headers)
     assert refused.status_code == 409 and refused.json()["error"] == IN_PROGRESS

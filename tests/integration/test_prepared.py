@@ -66,3 +66,30 @@ def test_the_flags_of_a_page_of_people_match_those_read_through_the_session(api,
         assert isinstance(unit.people, people.PeopleReader)
         assert unit.people.profile_flags(ids) == expected
     assert [flags["address"] for flags in expected.values()] == [False, True, False]
+
+
+def test_a_prepared_insert_stores_the_row_core_s_insert_stores(session_factory):
+    """An outbox event with a JSON payload and the columns' Python defaults (state, attempts, times), in
+    through `insert_row` and through Core: read back alike; a taken primary key is Core's IntegrityError."""
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from personas.persistence.models import OutboxEvent
+    from personas.persistence.models.base import new_id
+    from personas.persistence.prepared import insert_row
+
+    t = OutboxEvent.__table__
+    payload = {"name": "Ñandú", "nested": {"n": [1, 2.5, None, True]}}
+    ids = [new_id(), new_id()]
+    with _engine(session_factory).begin() as conn:
+        fields = {"name": "prepared_test", "resource_name": "person", "resource_id": "r", "payload": payload}
+        insert_row(conn, t, {"id": ids[0], **fields})
+        conn.execute(insert(t), {"id": ids[1], **fields})
+        first, second = (conn.execute(select(t).where(t.c.id == i)).one()._asdict() for i in ids)
+        with pytest.raises(IntegrityError):
+            insert_row(conn, t, {"id": ids[0], **fields})
+    assert first["payload"] == payload and first["seq"] < second["seq"]
+    assert abs((second["created_at"] - first["created_at"]).total_seconds()) < 60
+    same = ("id", "seq", "created_at", "available_at")
+    assert {k: v for k, v in first.items() if k not in same} == {k: v for k, v in second.items() if k not in same}
+    assert first["state"] == "pending" and first["attempts"] == 0
