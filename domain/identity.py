@@ -57,6 +57,22 @@ def parse_curp(value: object, today: date | None = None) -> CurpInfo:
     if not isinstance(value, str):
         raise _curp_error("debe ser texto", "it must be a string")
     number = stdnum_curp.compact(value)
+    if _valid_compact_curp(number):
+        # The usual case, checked as stdnum's `validate` checks it (without compacting four more times),
+        # and decoded as its `get_birth_date` and `get_gender` decode it.
+        century = 1900 if number[16].isdigit() else 2000
+        birthdate = date(century + int(number[4:6]), int(number[6:8]), int(number[8:10]))
+        gender = "MALE" if number[10] == "H" else "FEMALE"
+    else:
+        birthdate, gender = _refused_or_decoded(number)
+    # The century comes from position 17 (digit: 1900s, letter: 2000s), so a typo can give a future date.
+    if birthdate > (today or date.today()):
+        raise _curp_error("fecha de nacimiento futura", "birth date in the future")
+    return CurpInfo(number, birthdate, gender, number[11:13])
+
+
+def _refused_or_decoded(number: str) -> tuple[date, Gender]:
+    """stdnum's reason to refuse a compact CURP, as the client's error (or its decoding, should it accept it)."""
     try:
         stdnum_curp.validate(number)
     except stdnum_errors.InvalidLength:
@@ -70,11 +86,7 @@ def parse_curp(value: object, today: date | None = None) -> CurpInfo:
         raise _curp_error("dígito verificador incorrecto", "wrong check digit") from None
     except stdnum_errors.ValidationError:
         raise _curp_component_problem(number) from None
-    birthdate = stdnum_curp.get_birth_date(number)
-    # The century comes from position 17 (digit: 1900s, letter: 2000s), so a typo can give a future date.
-    if birthdate > (today or date.today()):
-        raise _curp_error("fecha de nacimiento futura", "birth date in the future")
-    return CurpInfo(number, birthdate, _GENDERS[stdnum_curp.get_gender(number)], number[11:13])
+    return stdnum_curp.get_birth_date(number), _GENDERS[stdnum_curp.get_gender(number)]
 
 
 def _rfc_error(spanish: str, english: str) -> ValidationFailed:

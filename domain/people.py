@@ -258,7 +258,8 @@ def view(uow, person, flags: dict | None = None) -> dict:
     out["created_at"] = iso(person.created_at)
     out["updated_at"] = iso(person.updated_at)
     out["age"] = age(born, _today())
-    out["information_percentage"] = information_percentage(person, flags)
+    # The fields just read (a birthdate written as text is as present as the date it was).
+    out["information_percentage"] = information_percentage(out, flags)
     out["marital_status"] = _catalog(catalogs.by_id(catalogs.MARITAL_STATUSES, person.marital_status_id), False)
     out["nationality"] = _catalog(catalogs.by_id(catalogs.NATIONALITIES, person.nationality_id), True)
     out["curp_nationality_id"] = curp_nationality(person.national_id)

@@ -4,5 +4,9 @@ from datetime import datetime
 
 
 def iso(value: datetime | None) -> str | None:
-    # The year is zero-padded to four digits (RFC 3339 date-time); strftime's %Y writes year 293 as "293".
-    return None if value is None else f"{value.year:04d}-{value:%m-%dT%H:%M:%S}Z"
+    if value is None:
+        return None
+    if value.tzinfo is None:  # stored moments: naive UTC; isoformat pads the year to four digits (RFC 3339)
+        return value.isoformat(timespec="seconds") + "Z"
+    # strftime's %Y writes year 293 as "293": the year is padded here.
+    return f"{value.year:04d}-{value:%m-%dT%H:%M:%S}Z"

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.sql import operators
 
 from personas.domain.errors import Text
@@ -52,8 +52,39 @@ class Page:
     prev_cursor: str | None = None
 
 
+_BUILT: dict[tuple, object] = {}
+
+
+def _built(stmt, order: tuple, keys: list, per_page: int | None, after: bool):
+    """`stmt` in `order` from the first row (`after` False) or after a bound key `key_0`, `key_1`...,
+    limited to a page and its one extra row; with `per_page` None, the first key column of one row beyond
+    the bound key the other way (whether rows lie before it). Built once per list, order and page size."""
+    found = _BUILT.get((stmt, order, per_page, after))
+    if found is None:
+        marks = [bindparam(f"key_{i}", type_=column.type) for i, (column, _) in enumerate(keys)]
+        if per_page is None:
+            unique = keys[-1][0]
+            found = stmt.with_only_columns(unique).where(_beyond(keys, marks, False)).limit(1)
+        else:
+            found = stmt.order_by(*order)
+            found = (found.where(_beyond(keys, marks, True)) if after else found).limit(per_page + 1)
+        _BUILT[(stmt, order, per_page, after)] = found
+    return found
+
+
+def _bound(values: list) -> dict:
+    return {f"key_{i}": value for i, value in enumerate(values)}
+
+
 def page_of(
-    session, stmt, page: int, per_page: int, order: tuple, cursor: str | None = None, rows: bool = False
+    session,
+    stmt,
+    page: int,
+    per_page: int,
+    order: tuple,
+    cursor: str | None = None,
+    rows: bool = False,
+    run=None,
 ) -> Page:
     """One page of `stmt` in `order` (ORM column expressions, `.desc()` allowed; the last one unique).
     The items are ORM objects, or with `rows` the read-only rows of a Core select (no identity map).
@@ -61,11 +92,25 @@ def page_of(
     With a cursor: the rows after it, or before it for a cursor of `prev_cursor` (keyset). Without: the
     `page`-th page, through an index-only OFFSET. An empty page past the first leads back, by number, to
     the list's last page, whatever number was asked for.
+
+    `run(statement, params) -> rows with attributes`, for a `stmt` (and `order`) built once: the first
+    page and the pages after a cursor, the busiest, then run statements built once per page size, the
+    cursor's key bound (which `run` may have prepared), instead of statements built for each request.
     """
     page = int(page)
     fetch = (lambda query: session.execute(query).all()) if rows else (lambda query: list(session.scalars(query)))
     keys = [_key(term) for term in order]
     position, forward = decode(cursor, keys) if cursor is not None else (None, True)
+    if run is not None and forward and (position is not None or page == 1):
+        after = position is not None
+        found = run(_built(stmt, order, keys, per_page, after), _bound(position) if after else {})
+        items = found[:per_page]
+        # Rows lie before a page after a cursor when the index finds one before its first row.
+        if after and items:
+            earlier = bool(run(_built(stmt, order, keys, None, False), _bound(_values(items[0], keys))))
+        else:
+            earlier = False
+        return _page(session, stmt, page, per_page, keys, items, len(found) > per_page, earlier)
     if position is not None and not forward:
         # Walking back: the rows just before the position, read in reverse order, then put back in order.
         reverse = [column.asc() if descending else column.desc() for column, descending in keys]
@@ -88,6 +133,10 @@ def page_of(
         later = len(found) > per_page
         # By number, rows lie before any page past the first that has rows; by cursor, the index tells.
         earlier = bool(items) and (_exists(session, stmt, keys, items[0], False) if position is not None else page > 1)
+    return _page(session, stmt, page, per_page, keys, items, later, earlier)
+
+
+def _page(session, stmt, page: int, per_page: int, keys: list, items: list, later: bool, earlier: bool) -> Page:
     result = Page(items, page, per_page, later)
     if later:
         result.next_cursor = encode(_values(items[-1], keys))

@@ -244,6 +244,20 @@ class PeopleReader(PeopleRepository):
         rows = prepared.rows(self.session, {"id": person_id})
         return SimpleNamespace(**dict(zip(prepared.keys(self.session.dialect), rows[0], strict=True))) if rows else None
 
+    def page(self, page: int, per_page: int, people_group_id: str | None = None, cursor: str | None = None):
+        if people_group_id:
+            return super().page(page, per_page, people_group_id, cursor)
+        # All living people: the first page and those after a cursor run prepared, as records (paging.page_of);
+        # the others come as Core rows.
+        found = page_of(self.session, _LIVING_ROWS, page, per_page, _NEWEST_FIRST, cursor, rows=True, run=self._records)
+        found.items = [item if type(item) is SimpleNamespace else _record(item) for item in found.items]
+        return found
+
+    def _records(self, statement, params: dict) -> list:
+        prepared = _prepared(statement)
+        keys = prepared.keys(self.session.dialect)
+        return [SimpleNamespace(**dict(zip(keys, row, strict=True))) for row in prepared.rows(self.session, params)]
+
     def _flag_rows(self, models: tuple, ids: list[str]):
         if len(ids) == 1:
             statement, params = _flags_statement(models, True), {"id": ids[0]}

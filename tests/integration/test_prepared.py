@@ -93,3 +93,27 @@ def test_a_prepared_insert_stores_the_row_core_s_insert_stores(session_factory):
     same = ("id", "seq", "created_at", "available_at")
     assert {k: v for k, v in first.items() if k not in same} == {k: v for k, v in second.items() if k not in same}
     assert first["state"] == "pending" and first["attempts"] == 0
+
+
+def test_pages_of_people_read_prepared_are_those_the_generic_paging_reads(api, session_factory):
+    """The first page and the pages after a cursor run prepared in a ReadUnit (paging.page_of's `run`):
+    the same people, cursors and links as through the session, forward, backward and by number."""
+    for _ in range(12):
+        assert api.post("/people", json=person_body()).status_code == 201
+
+    def pages(people):
+        def one(page=1, cursor=None):
+            found = people.page(page, 3, None, cursor)
+            items = [vars(item) for item in found.items]
+            return items, found.has_next, found.next_cursor, found.prev_page, found.prev_cursor
+
+        walked = [one()]
+        for _ in range(3):
+            walked.append(one(2, walked[-1][2]))
+        return walked + [one(2, walked[-1][4]), one(3)]
+
+    with UnitOfWork(session_factory, readonly=True) as uow:
+        expected = pages(uow.people)
+    with ReadUnit(_engine(session_factory)) as unit:
+        assert pages(unit.people) == expected
+    assert all(len(items) == 3 for items, *_ in expected[:4]) and expected[1][4] and not expected[0][4]

@@ -39,3 +39,23 @@ def test_a_curp_not_yet_compact_is_compacted_first():
     spaced = f" {number[:4]}-{number[4:10]} {number[10:].lower()} "
     assert curp_nationality(spaced) == curp_nationality(number)
     assert curp_nationality(None) is None and curp_nationality("") is None
+
+
+def test_parsing_decodes_and_refuses_as_stdnum_does():
+    from datetime import date
+
+    from personas.domain.errors import ValidationFailed
+    from personas.domain.identity import parse_curp
+
+    rng, today = random.Random(11), date(2026, 12, 7)
+    for _ in range(300):
+        base = valid_curp()
+        for candidate in (base, *_mutations(base, rng)):
+            try:
+                info = parse_curp(candidate, today)
+            except ValidationFailed:
+                assert not stdnum_curp.is_valid(candidate) or stdnum_curp.get_birth_date(candidate) > today, candidate
+                continue
+            assert stdnum_curp.is_valid(candidate), candidate
+            assert info.birthdate == stdnum_curp.get_birth_date(candidate)
+            assert info.gender == {"M": "MALE", "F": "FEMALE"}[stdnum_curp.get_gender(candidate)]

@@ -15,3 +15,9 @@ def test_a_year_before_1000_keeps_four_digits():
 
 def test_none_stays_none():
     assert iso(None) is None
+
+
+def test_an_aware_utc_moment_is_written_alike():
+    from datetime import UTC
+
+    assert iso(datetime(293, 4, 3, 1, 2, 3, 4, tzinfo=UTC)) == "0293-04-03T01:02:03Z"
