@@ -72,8 +72,10 @@ def make_engine(url: str, **kwargs) -> Engine:
         # within the process, and a POSIX record lock on a file beside the database between processes
         # (the kernel wakes the next writer at once and drops the lock of a process that dies; unlike
         # flock, a forked child, such as RQ's scheduler, does not inherit it).
-        writers = {"lock": threading.Lock()}
-        os.register_at_fork(after_in_child=lambda: writers.update(lock=threading.Lock()))
+        # The lock file stays open in the process (opened by its first writer): the record lock is taken
+        # and dropped on it, which spares every write an open and a close.
+        writers = {"lock": threading.Lock(), "file": None}
+        os.register_at_fork(after_in_child=lambda: writers.update(lock=threading.Lock(), file=None))
         lock_path = f"{database}.writer-lock" if database and database != ":memory:" else None
 
         @event.listens_for(engine, "begin")
@@ -81,13 +83,14 @@ def make_engine(url: str, **kwargs) -> Engine:
             mode = conn.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
             if mode == "NONE":
                 return  # one statement alone, which SQLite runs as its own transaction
-            if mode == "IMMEDIATE":
-                conn.info["holds_writer"] = writer = writers["lock"]
-                writer.acquire()
-                if lock_path:
-                    conn.info["writer_file"] = lock_file = _private_file(lock_path)  # held until the end
-                    fcntl.lockf(lock_file, fcntl.LOCK_EX)
             try:
+                if mode == "IMMEDIATE":
+                    conn.info["holds_writer"] = writer = writers["lock"]
+                    writer.acquire()
+                    if lock_path:
+                        lock_file = writers["file"] = writers["file"] or _private_file(lock_path)
+                        fcntl.lockf(lock_file, fcntl.LOCK_EX)
+                        conn.info["writer_file"] = lock_file  # held until the end
                 conn.exec_driver_sql(f"BEGIN {mode}")
             except BaseException:
                 _release(conn)
@@ -96,7 +99,7 @@ def make_engine(url: str, **kwargs) -> Engine:
         def _release(conn, *_args):
             lock_file = conn.info.pop("writer_file", None)
             if lock_file is not None:
-                lock_file.close()  # closing drops the record lock
+                fcntl.lockf(lock_file, fcntl.LOCK_UN)
             writer = conn.info.pop("holds_writer", None)
             if writer is not None:
                 writer.release()
