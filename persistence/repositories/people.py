@@ -240,9 +240,8 @@ class PeopleReader(PeopleRepository):
     as Core."""
 
     def read(self, person_id: str):
-        prepared = _prepared(_LIVING_ROW)
-        rows = prepared.rows(self.session, {"id": person_id})
-        return SimpleNamespace(**dict(zip(prepared.keys(self.session.dialect), rows[0], strict=True))) if rows else None
+        found = self._records(_LIVING_ROW, {"id": person_id})
+        return found[0] if found else None
 
     def page(self, page: int, per_page: int, people_group_id: str | None = None, cursor: str | None = None):
         if people_group_id:
